@@ -1,0 +1,28 @@
+/* A minimal streaming JSON writer for sandboxctl's --json output. */
+#ifndef SANDBOXCTL_JSON_H
+#define SANDBOXCTL_JSON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct json {
+	FILE *f;
+	int depth;
+	bool need_comma[32];
+};
+
+void json_init(struct json *j, FILE *f);
+void json_begin_object(struct json *j, const char *key);
+void json_end_object(struct json *j);
+void json_begin_array(struct json *j, const char *key);
+void json_end_array(struct json *j);
+void json_string(struct json *j, const char *key, const char *value); /* NULL -> null */
+void json_uint(struct json *j, const char *key, uint64_t value);
+void json_int(struct json *j, const char *key, int64_t value);
+void json_bool(struct json *j, const char *key, bool value);
+void json_null(struct json *j, const char *key);
+/* Writes a JSON string literal with escaping. */
+void json_write_escaped(FILE *f, const char *s);
+
+#endif
