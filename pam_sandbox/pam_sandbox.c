@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
@@ -150,6 +151,7 @@ int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **a
 {
 	struct sbx_error err = SBX_ERROR_INIT;
 	const void *data = NULL;
+	struct sbx_login *login;
 	struct args a;
 	char first[512];
 	int r;
@@ -160,10 +162,11 @@ int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **a
 		/* open did not succeed (or another module failed first). */
 		return PAM_SUCCESS;
 	}
-	r = sbx_login_close((struct sbx_login *)data, &err);
+	/* Our own object, stored by open: PAM only hands it back as const. */
+	login = (struct sbx_login *)(uintptr_t)data;
+	r = sbx_login_close(login, &err);
 	if (r < 0) {
-		pam_syslog(pamh, LOG_ERR, "user %s: sandbox teardown failed: %s",
-			   ((struct sbx_login *)data)->user,
+		pam_syslog(pamh, LOG_ERR, "user %s: sandbox teardown failed: %s", login->user,
 			   sbx_error_first(&err, first, sizeof(first)));
 		sbx_error_clear(&err);
 	}
