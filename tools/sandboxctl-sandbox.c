@@ -113,7 +113,8 @@ int ctl_enter(const struct ctl_opts *o, int argc, char **argv)
 	_cleanup_(sbx_user_freep) struct sbx_user *u = NULL;
 	struct sbx_error err = SBX_ERROR_INIT;
 	struct sbx_paths paths;
-	char *shell[] = { (char *)"/bin/sh", NULL };
+	static char sh[] = "/bin/sh";
+	char *shell[] = { sh, NULL };
 	char **cmd = argc > 2 ? argv + 2 : shell;
 	pid_t pid;
 	int status;

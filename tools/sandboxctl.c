@@ -98,8 +98,9 @@ static const struct {
  * ones too, so `sandboxctl -c F --json report` and `sandboxctl report -c F
  * --json` mean the same. */
 static int run_own_parser(int (*fn)(int, char **), const struct ctl_opts *o,
-			  bool conf_given, int argc, char **argv)
+			  char *conf_arg, int argc, char **argv)
 {
+	static char opt_c[] = "-c", opt_json[] = "--json";
 	_cleanup_free_ char **v = calloc((size_t)argc + 4, sizeof(char *));
 	int n = 0;
 
@@ -108,12 +109,12 @@ static int run_own_parser(int (*fn)(int, char **), const struct ctl_opts *o,
 		return CTL_FAIL;
 	}
 	v[n++] = argv[0];
-	if (conf_given) {
-		v[n++] = (char *)"-c";
-		v[n++] = (char *)o->conf;
+	if (conf_arg) {
+		v[n++] = opt_c;
+		v[n++] = conf_arg;
 	}
 	if (o->json)
-		v[n++] = (char *)"--json";
+		v[n++] = opt_json;
 	for (int i = 1; i < argc; i++)
 		v[n++] = argv[i];
 	v[n] = NULL;
@@ -130,15 +131,15 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ctl_opts o = { .conf = SBX_DEFAULT_CONF };
-	bool conf_given = false;
-	const char *cmd;
+	char *conf_arg = NULL;
+	char *cmd;
 	int c;
 
 	/* Options may come before or after the command; '+' stops at the
 	 * command so each subcommand sees its own arguments. */
 	while ((c = getopt_long(argc, argv, "+c:hV", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'c': o.conf = optarg; conf_given = true; break;
+		case 'c': o.conf = conf_arg = optarg; break;
 		case 'J': o.json = true; break;
 		case 'h': usage(stdout); return CTL_OK;
 		case 'V': puts(PACKAGE_STRING); return CTL_OK;
@@ -154,13 +155,13 @@ int main(int argc, char **argv)
 	argv += optind;
 
 	if (!strcmp(cmd, "report"))
-		return run_own_parser(sbx_cmd_report, &o, conf_given, argc, argv);
+		return run_own_parser(sbx_cmd_report, &o, conf_arg, argc, argv);
 	if (!strcmp(cmd, "audit-rules"))
-		return run_own_parser(sbx_cmd_audit_rules, &o, conf_given, argc, argv);
+		return run_own_parser(sbx_cmd_audit_rules, &o, conf_arg, argc, argv);
 
 	/* Global options after the command too; `enter` stops at its USER so
 	 * the command it runs keeps its own options. */
-	optind = 1;
+	optind = 0; /* 0, not 1: makes GNU getopt start over, permutation included */
 	while ((c = getopt_long(argc, argv, strcmp(cmd, "enter") ? "c:h" : "+c:h",
 				longopts, NULL)) != -1) {
 		switch (c) {
@@ -171,7 +172,7 @@ int main(int argc, char **argv)
 		}
 	}
 	/* Leave argv[0] as the command name, the rest as its arguments. */
-	argv[optind - 1] = (char *)cmd;
+	argv[optind - 1] = cmd;
 	argc -= optind - 1;
 	argv += optind - 1;
 
