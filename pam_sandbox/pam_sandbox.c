@@ -90,6 +90,11 @@ int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **ar
 		.service = item(pamh, PAM_SERVICE),
 		.rhost = item(pamh, PAM_RHOST),
 		.tty = item(pamh, PAM_TTY),
+#ifdef SBX_TEST_INIT_PATH
+		/* Only in the module built for `make check`, which runs the
+		 * sandbox-init of the build tree. */
+		.init_path = SBX_TEST_INIT_PATH,
+#endif
 	};
 
 	r = sbx_login_open(&req, &login, &err);
@@ -135,6 +140,10 @@ int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **ar
 			   user, first);
 		break;
 	}
+
+	if (login->warning.msg)
+		pam_syslog(pamh, LOG_WARNING, "user %s: %s", user,
+			   sbx_error_first(&login->warning, first, sizeof(first)));
 
 	if (pam_set_data(pamh, DATA_NAME, login, cleanup_login) != PAM_SUCCESS) {
 		/* Without the data, close could not leave the sandbox: undo now. */

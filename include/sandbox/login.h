@@ -26,6 +26,7 @@ struct sbx_login_request {
 	const char *service; /* PAM_SERVICE, for messages */
 	const char *rhost;   /* PAM_RHOST, may be NULL */
 	const char *tty;     /* PAM_TTY, may be NULL */
+	const char *init_path; /* the sandbox-init program; NULL: the installed one */
 };
 
 struct sbx_login {
@@ -34,6 +35,7 @@ struct sbx_login {
 	char *role;   /* NULL for UNMANAGED */
 	bool created; /* CONFINED: this login started the sandbox */
 	struct sbx_error overridden; /* ALLOWED: the failure on_error let through */
+	struct sbx_error warning;    /* to log once, e.g. "audit records are being dropped" */
 	void *priv;   /* engine state kept until close */
 };
 
