@@ -23,8 +23,12 @@
 #   sbx_finish                  summary; exit status 1 if anything failed
 #
 # Names are unique per run (sbxt + 4 random hex digits), so several test
-# scripts may run at the same time (make -j check).  Shared host resources
-# (/run/sshd, /dev/log) are reference-counted under /run/pam_sandbox-test.
+# scripts may run at the same time (make -j check).  Set before sourcing:
+# SBX_PREFIX (default sbxt; sshd allows only users whose names start with it),
+# SBX_NAME_PREFIX (default $SBX_PREFIX<run>; fixed names for the demo),
+# SBX_SSHD_BASENAME (default sshd-pam-sandbox-test), SBX_MODULE (the module).
+# Shared host resources (/run/sshd, /dev/log) are reference-counted under
+# /run/pam_sandbox-test.
 #
 # The host's own sshd and /etc/pam.d/sshd are never touched: the test sshd
 # runs through a symlink named sshd-pam-sandbox-test-<run> (sshd takes its
@@ -42,7 +46,7 @@ export top_srcdir top_builddir
 SBX_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SBX_RUN=$(od -An -N2 -tx1 /dev/urandom | tr -d ' \n')
 SBX_PREFIX=${SBX_PREFIX:-sbxt}
-SBX_NAME_PREFIX=$SBX_PREFIX$SBX_RUN
+SBX_NAME_PREFIX=${SBX_NAME_PREFIX:-$SBX_PREFIX$SBX_RUN}
 SBX_SHARED=/run/pam_sandbox-test
 SBX_MODULE=${SBX_MODULE:-$top_builddir/.libs/pam_sandbox.so}
 SBX_START_EPOCH=$(date +%s)
@@ -379,7 +383,7 @@ sbx_sshd_start() {
 	[ -n "$probe" ] || { sbx_log "sbx_sshd_start: add a user first (readiness is a real login)"; return 1; }
 	sbx_tmpdir
 	if [ -z "$SBX_SSHD_NAME" ]; then
-		SBX_SSHD_NAME=sshd-pam-sandbox-test-$SBX_RUN
+		SBX_SSHD_NAME=${SBX_SSHD_BASENAME:-sshd-pam-sandbox-test}-$SBX_RUN
 		[ -e "/etc/pam.d/$SBX_SSHD_NAME" ] && { sbx_log "/etc/pam.d/$SBX_SSHD_NAME exists"; return 1; }
 		ln -s /usr/sbin/sshd "$SBX_TMP/$SBX_SSHD_NAME"
 		ssh-keygen -q -t ed25519 -N '' -f "$SBX_TMP/ssh_host_ed25519_key" || return 1
@@ -407,10 +411,10 @@ sbx_sshd_start() {
 			sleep 0.2
 		done
 		if kill -0 "$SBX_SSHD_PID" 2>/dev/null; then
-			sbx_log "sshd up but no login of $probe within 20 s; sshd log:"
-			cat "$SBX_SSHD_LOG" >&2
-			sbx_log "syslog:"
-			sbx_log_dump >&2
+			sbx_log "sshd up but no login of $probe within 20 s; sshd log (end):"
+			tail -n 25 "$SBX_SSHD_LOG" >&2
+			sbx_log "syslog (end):"
+			sbx_log_dump | tail -n 25 >&2
 			sbx_sshd_stop
 			return 1
 		fi
