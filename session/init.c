@@ -1,0 +1,276 @@
+/* The sandbox's init (the program sandbox-init): pid 1 of the sandbox's pid
+ * namespace and the only holder of its namespaces besides the processes
+ * in it.
+ *
+ * It reaps every child (orphans of the sandbox reparent to it) and wakes on
+ * SIGCHLD, on SIGUSR1 (sent by a closing session) and on a timer.  At each
+ * wake it takes the user's lock and decides:
+ *   - the state file no longer names it (stopped, or its creator died before
+ *     registering it): end everything, touch no state that is not its own;
+ *   - a live session exists: keep going;
+ *   - none, linger off: kill every process of the sandbox, remove the state,
+ *     exit;
+ *   - none, linger on: when it is alone, remove the state and exit.
+ * The timer settles every race with the signals (a signal sent before the
+ * init blocked it, an sshd killed mid-login that never closed).
+ *
+ * Exiting as pid 1 makes the kernel kill whatever is left in the pid
+ * namespace; once the processes are gone the namespaces and mounts are
+ * freed with them. */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <net/if.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "confine.h"
+#include "sandbox/cleanup.h"
+
+static int loopback_up(struct sbx_error *err)
+{
+	struct ifreq ifr = { 0 };
+	_cleanup_close_ int s = -1;
+
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return sbx_error_set(err, errno, "loopback: socket: %m");
+	strcpy(ifr.ifr_name, "lo");
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+		return sbx_error_set(err, errno, "loopback: get flags: %m");
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+		return sbx_error_set(err, errno, "loopback: bring up: %m");
+	return 0;
+}
+
+int sbx_init_setup(const struct sbx_policy *p, unsigned ns, struct sbx_error *err)
+{
+	uint64_t keep;
+	int r;
+
+	if (ns & SBX_NS_MOUNT) {
+		r = sbx_mounts_setup(p, (ns & SBX_NS_PID) != 0, err);
+		if (r < 0)
+			return r;
+		if (chdir("/") < 0)
+			return sbx_error_set(err, errno, "init: chdir /: %m");
+	}
+	if ((ns & SBX_NS_UTS) && p->role.hostname &&
+	    sethostname(p->role.hostname, strlen(p->role.hostname)) < 0)
+		return sbx_error_set(err, errno, "set host name %s: %m", p->role.hostname);
+	if ((ns & SBX_NS_NET) && (r = loopback_up(err)) < 0)
+		return r;
+
+	/* From here the init needs CAP_KILL (to end the sandbox) and, without
+	 * a pid namespace, CAP_SYS_PTRACE (to find the sandbox's processes
+	 * through /proc/PID/ns/mnt).  Nothing else. */
+	keep = 1ULL << CAP_KILL;
+	if (!(ns & SBX_NS_PID))
+		keep |= 1ULL << CAP_SYS_PTRACE;
+	return sbx_priv_limit_self(keep, err);
+}
+
+struct init_ctx {
+	int users_fd;
+	int proc_fd; /* the host's /proc */
+	int own_proc_fd; /* the sandbox's /proc (pid namespace only) */
+	uid_t uid;
+	bool pidns;
+	pid_t hostpid;
+	unsigned long long start;
+	ino_t mntns;
+};
+
+static bool is_pid_name(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+/* Without a pid namespace, the sandbox's processes are those in our mount
+ * namespace.  Counts them (but us), killing each when KILL_THEM. */
+static unsigned host_members(const struct init_ctx *c, bool kill_them)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *de;
+	unsigned found = 0;
+	int fd;
+
+	fd = openat(c->proc_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return 1; /* cannot tell: assume not alone */
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return 1;
+	}
+	while ((de = readdir(d))) {
+		char path[sizeof(de->d_name) + 8];
+		struct stat st;
+
+		if (!is_pid_name(de->d_name) || atoi(de->d_name) == c->hostpid)
+			continue;
+		snprintf(path, sizeof(path), "%s/ns/mnt", de->d_name);
+		if (fstatat(c->proc_fd, path, &st, 0) < 0 || st.st_ino != c->mntns)
+			continue;
+		found++;
+		if (kill_them)
+			kill(atoi(de->d_name), SIGKILL);
+	}
+	return found;
+}
+
+/* Whether no process but us is left in the sandbox. */
+static bool alone(const struct init_ctx *c)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *de;
+	int fd;
+
+	if (!c->pidns)
+		return host_members(c, false) == 0;
+	fd = openat(c->own_proc_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return false;
+	}
+	while ((de = readdir(d)))
+		if (is_pid_name(de->d_name) && strcmp(de->d_name, "1") != 0)
+			return false;
+	return true;
+}
+
+static void kill_all(const struct init_ctx *c)
+{
+	if (c->pidns)
+		kill(-1, SIGKILL); /* every process of our pid namespace but us */
+	else
+		host_members(c, true);
+}
+
+static void reap(void)
+{
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+}
+
+/* Returns true when the init must exit. */
+static bool check(const struct init_ctx *c)
+{
+	struct sbx_error err = SBX_ERROR_INIT;
+	struct sbx_state st = { 0 };
+	_cleanup_close_ int lock = -1;
+	unsigned live = 0;
+	bool done = false;
+	int r;
+
+	if (sbx_state_lock(c->users_fd, c->uid, &lock, &err) < 0) {
+		sbx_error_clear(&err);
+		return false; /* try again at the next tick */
+	}
+	r = sbx_state_read(c->users_fd, c->uid, &st, &err);
+	sbx_error_clear(&err);
+	if (r < 0 || st.init_pid != c->hostpid || st.init_start != c->start) {
+		/* Not (or no longer) registered: nobody can join or stop us
+		 * through the state, so end now.  With no state at all the
+		 * lock file is stale too (we hold it: unlinking it is safe). */
+		kill_all(c);
+		if (r == -ENOENT)
+			(void)sbx_state_remove(c->users_fd, c->uid, true);
+		sbx_state_clear(&st);
+		return true;
+	}
+	if (sbx_state_live_sessions(c->users_fd, c->uid, c->proc_fd, true, &live) < 0)
+		live = 1; /* cannot tell: keep the sandbox */
+	if (live == 0 && !st.linger) {
+		kill_all(c);
+		done = true;
+	} else if (live == 0 && alone(c)) {
+		done = true;
+	}
+	if (done)
+		(void)sbx_state_remove(c->users_fd, c->uid, true);
+	sbx_state_clear(&st);
+	return done;
+}
+
+int sbx_init_main(int users_fd, int proc_fd, uid_t uid, bool pidns)
+{
+	struct init_ctx c = {
+		.users_fd = users_fd, .proc_fd = proc_fd, .own_proc_fd = -1,
+		.uid = uid, .pidns = pidns,
+	};
+	struct itimerspec its = {
+		.it_interval = { SBX_INIT_TICK_SEC, 0 },
+		.it_value = { SBX_INIT_TICK_SEC, 0 },
+	};
+	char self[32];
+	struct stat st;
+	sigset_t mask;
+	ssize_t n;
+	int sfd, tfd;
+
+	n = readlinkat(proc_fd, "self", self, sizeof(self) - 1);
+	if (n <= 0)
+		return 1;
+	self[n] = 0;
+	c.hostpid = atoi(self);
+	if (sbx_proc_starttime(proc_fd, c.hostpid, &c.start) < 0)
+		return 1;
+	if (fstatat(proc_fd, "self/ns/mnt", &st, 0) < 0)
+		return 1;
+	c.mntns = st.st_ino;
+	if (pidns) {
+		c.own_proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (c.own_proc_fd < 0)
+			return 1;
+	}
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	sigaddset(&mask, SIGUSR1);
+	sigaddset(&mask, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+		return 1;
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (sfd < 0 || tfd < 0 || timerfd_settime(tfd, 0, &its, NULL) < 0)
+		return 1;
+
+	for (;;) {
+		struct pollfd pfd[2] = { { .fd = sfd, .events = POLLIN }, { .fd = tfd, .events = POLLIN } };
+		struct signalfd_siginfo si;
+		uint64_t ticks;
+
+		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
+			return 1;
+		while (read(sfd, &si, sizeof(si)) == sizeof(si))
+			;
+		while (read(tfd, &ticks, sizeof(ticks)) == sizeof(ticks))
+			;
+		reap();
+		if (check(&c))
+			return 0;
+	}
+}
