@@ -1,8 +1,10 @@
 /* Creating a sandbox's namespaces and joining them.
  *
- * Create: the PAM process forks an intermediate, which unshare()s the new
- * namespaces and forks the init (pid 1 of the new pid namespace), then
- * exits at once.  The init is therefore not a child of sshd (whose
+ * Create: the PAM process starts an intermediate, which unshare()s the new
+ * namespaces and starts the init (pid 1 of the new pid namespace), then
+ * exits at once.  Both are vfork-style clones (CLONE_VM | CLONE_VFORK) on
+ * stacks of their own: no copy of the PAM process's address space is made
+ * and none is torn down at exec, so the cost does not grow with sshd's size.  The init is therefore not a child of sshd (whose
  * serverloop reaps with waitpid(-1)); the PAM process waits for the
  * intermediate only, by pid.  The init sets up the filesystem view and
  * execs sandbox-init through a descriptor opened in the host's view (so no
@@ -48,6 +50,8 @@
 
 /* The longest a login waits for a new sandbox's view (a hung NFS mount). */
 #define CREATE_TIMEOUT_MS 10000
+/* Stack of each short-lived child (they call little beyond syscalls). */
+#define CHILD_STACK (64 * 1024)
 
 int sbx_ns_clone_flags(unsigned ns)
 {
@@ -83,67 +87,79 @@ static void write_all(int fd, const void *buf, size_t len)
 	}
 }
 
-/* In a child: report ERR on the status pipe and end. */
-static _Noreturn void child_fail(int status_fd, struct sbx_error *err)
+/* In a child (sharing the PAM process's memory: no allocation here):
+ * report WHAT and errno CODE on the status pipe and end. */
+static _Noreturn void child_fail(int status_fd, int code, const char *what)
 {
-	const char *text = sbx_error_text(err);
-	int32_t code = err->code ? err->code : EIO;
+	const char *text = strerror(code);
+	int32_t c = code ? code : EIO;
 
 	write_all(status_fd, "E", 1);
-	write_all(status_fd, &code, sizeof(code));
+	write_all(status_fd, &c, sizeof(c));
+	write_all(status_fd, what, strlen(what));
+	write_all(status_fd, ": ", 2);
 	write_all(status_fd, text, strlen(text));
 	_exit(1);
 }
 
 /* Put the descriptors the init keeps at their fixed numbers, /dev/null on
  * 0-2 (the monitor's may be the client's socket: the init must not keep a
- * connection open), and close everything else. */
-static int arrange_fds(const int src[5], struct sbx_error *err)
+ * connection open), and close everything else.  Returns 0 or a failing
+ * step's name (errno set). */
+static const char *arrange_fds(const int src[5])
 {
 	int tmp[5], null;
 
 	for (int i = 0; i < 5; i++) {
 		tmp[i] = fcntl(src[i], F_DUPFD_CLOEXEC, SBX_INIT_FD_POLICY + 1);
 		if (tmp[i] < 0)
-			return sbx_error_set(err, errno, "init: dup: %m");
+			return "init: dup";
 	}
 	null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null < 0)
-		return sbx_error_set(err, errno, "init: /dev/null: %m");
+		return "init: /dev/null";
 	for (int i = 0; i < 3; i++)
 		if (dup2(null, i) < 0)
-			return sbx_error_set(err, errno, "init: dup2: %m");
+			return "init: dup2";
 	for (int i = 0; i < 5; i++) {
 		/* only the program's own descriptor goes at exec */
 		int cloexec = SBX_INIT_FD_STATUS + i == SBX_INIT_FD_EXE ? O_CLOEXEC : 0;
 		if (dup3(tmp[i], SBX_INIT_FD_STATUS + i, cloexec) < 0)
-			return sbx_error_set(err, errno, "init: dup3: %m");
+			return "init: dup3";
 	}
 	if (close_range(SBX_INIT_FD_POLICY + 1, ~0U, 0) < 0)
-		return sbx_error_set(err, errno, "init: close_range: %m");
-	return 0;
+		return "init: close_range";
+	return NULL;
 }
 
+struct child_args {
+	unsigned ns;
+	uid_t uid;
+	int fds[5]; /* status, users, proc, exe, policy */
+	char *stack; /* the init's, below the intermediate's */
+	size_t stack_size;
+};
+
 /* The init, pid 1 of the new pid namespace (or a plain holder of the
- * namespaces without one): as little as possible in this copy of the PAM
- * process (no allocation), then exec sandbox-init, which builds the view
- * from the policy in the memfd.  Never returns. */
-static _Noreturn void init_child(const struct sbx_policy *p, unsigned ns, const int fds[5])
+ * namespaces without one).  It runs in the memory of the PAM process (a
+ * vfork: no copy of sshd's address space, which is most of the cost of a
+ * fork), so it does as little as it can, allocates nothing, and execs
+ * sandbox-init, which builds the view from the policy in the memfd. */
+static int init_child(void *arg)
 {
-	struct sbx_error err = SBX_ERROR_INIT;
+	const struct child_args *a = arg;
 	char self[32], uidbuf[16];
 	char name[] = SBX_INIT_NAME, pidns[] = "pidns", nopidns[] = "nopidns";
 	char *argv[4], *envp[] = { NULL };
-	int status_fd = fds[0];
+	int status_fd = a->fds[0];
+	const char *step;
 	sigset_t mask;
 	ssize_t n;
 	int32_t hostpid;
 
-	n = readlinkat(fds[2], "self", self, sizeof(self) - 1);
-	if (n <= 0) {
-		sbx_error_set(&err, errno, "init: read own pid: %m");
-		child_fail(status_fd, &err);
-	}
+	n = readlinkat(a->fds[2], "self", self, sizeof(self) - 1);
+	if (n <= 0)
+		child_fail(status_fd, errno, "init: read own pid");
 	self[n] = 0;
 	hostpid = (int32_t)atoi(self);
 	write_all(status_fd, "P", 1);
@@ -157,44 +173,38 @@ static _Noreturn void init_child(const struct sbx_policy *p, unsigned ns, const 
 	sigaddset(&mask, SIGTERM);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 
-	if (setsid() < 0) {
-		sbx_error_set(&err, errno, "init: setsid: %m");
-		child_fail(status_fd, &err);
-	}
-	if (arrange_fds(fds, &err) < 0)
-		child_fail(status_fd, &err);
+	if (setsid() < 0)
+		child_fail(status_fd, errno, "init: setsid");
+	step = arrange_fds(a->fds);
+	if (step)
+		child_fail(status_fd, errno, step);
 	status_fd = SBX_INIT_FD_STATUS;
 	umask(022);
 
-	snprintf(uidbuf, sizeof(uidbuf), "%u", (unsigned)p->uid);
+	snprintf(uidbuf, sizeof(uidbuf), "%u", (unsigned)a->uid);
 	argv[0] = name;
 	argv[1] = uidbuf;
-	argv[2] = (ns & SBX_NS_PID) ? pidns : nopidns;
+	argv[2] = (a->ns & SBX_NS_PID) ? pidns : nopidns;
 	argv[3] = NULL;
 	/* fexecve: execveat(AT_EMPTY_PATH), or /proc/self/fd where that is
 	 * missing (valgrind). */
 	fexecve(SBX_INIT_FD_EXE, argv, envp);
-	sbx_error_set(&err, errno, "exec " SBX_INIT_NAME ": %m");
-	child_fail(status_fd, &err);
+	child_fail(status_fd, errno, "exec " SBX_INIT_NAME);
 }
 
-static _Noreturn void intermediate(const struct sbx_policy *p, unsigned ns, const int fds[5])
+/* The intermediate: enters the new namespaces (the pid namespace applies
+ * to its next child), starts the init and ends, so the init is not the PAM
+ * process's child.  Also a vfork of the PAM process. */
+static int intermediate(void *arg)
 {
-	int status_fd = fds[0];
-	struct sbx_error err = SBX_ERROR_INIT;
+	struct child_args *a = arg;
 	pid_t pid;
 
-	if (unshare(sbx_ns_clone_flags(ns)) < 0) {
-		sbx_error_set(&err, errno, "create namespaces: %m");
-		child_fail(status_fd, &err);
-	}
-	pid = fork();
-	if (pid < 0) {
-		sbx_error_set(&err, errno, "start sandbox init: %m");
-		child_fail(status_fd, &err);
-	}
-	if (pid == 0)
-		init_child(p, ns, fds);
+	if (unshare(sbx_ns_clone_flags(a->ns)) < 0)
+		child_fail(a->fds[0], errno, "create namespaces");
+	pid = clone(init_child, a->stack + a->stack_size, CLONE_VM | CLONE_VFORK | SIGCHLD, a);
+	if (pid < 0)
+		child_fail(a->fds[0], errno, "start sandbox init");
 	_exit(0);
 }
 
@@ -248,7 +258,8 @@ int sbx_ns_create(const struct sbx_policy *p, unsigned ns, int users_fd, int pro
 		  struct sbx_error *err)
 {
 	_cleanup_close_ int rd = -1, wr = -1, memfd = -1;
-	_cleanup_free_ char *wire = NULL;
+	_cleanup_free_ char *wire = NULL, *stacks = NULL;
+	struct child_args args;
 	size_t wire_len = 0;
 	char buf[4096];
 	int pipefd[2];
@@ -268,13 +279,19 @@ int sbx_ns_create(const struct sbx_policy *p, unsigned ns, int users_fd, int pro
 	rd = pipefd[0];
 	wr = pipefd[1];
 
-	mid = fork();
+	/* Two stacks: the intermediate's on top, the init's below it. */
+	stacks = malloc(2 * CHILD_STACK);
+	if (!stacks)
+		return sbx_error_set(err, ENOMEM, "create sandbox: out of memory");
+	args = (struct child_args){
+		.ns = ns, .uid = p->uid, .fds = { wr, users_fd, proc_fd, exe_fd, memfd },
+		.stack = stacks, .stack_size = CHILD_STACK,
+	};
+	/* CLONE_VFORK: we resume once the intermediate is gone, and it once
+	 * the init has exec'd (or failed). */
+	mid = clone(intermediate, stacks + 2 * CHILD_STACK, CLONE_VM | CLONE_VFORK | SIGCHLD, &args);
 	if (mid < 0)
-		return sbx_error_set(err, errno, "create sandbox: fork: %m");
-	if (mid == 0) {
-		const int fds[5] = { wr, users_fd, proc_fd, exe_fd, memfd };
-		intermediate(p, ns, fds);
-	}
+		return sbx_error_set(err, errno, "create sandbox: clone: %m");
 	close(TAKE_FD(wr));
 
 	n = read_status(rd, buf, sizeof(buf));
