@@ -177,7 +177,7 @@ show 'ps ax | head -n 8'
 show 'touch /usr/demo-file'
 show 'touch ~/demo-file && echo "wrote ~/demo-file"'
 show 'timeout 3 bash -c "exec 3<>/dev/tcp/127.0.0.1/$SBX_SSHD_PORT" && echo "reached 127.0.0.1:$SBX_SSHD_PORT" || echo "cannot reach 127.0.0.1:$SBX_SSHD_PORT"'
-show 'capsh --print | grep -E "^(Bounding set|Securebits)"'
+show '/usr/sbin/capsh --print | grep -E "^(Bounding set|Securebits)"'
 show 'grep NoNewPrivs /proc/self/status'
 EOF
 

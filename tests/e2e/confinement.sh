@@ -10,6 +10,7 @@
 # compare with what the host shows, so each fails if the feature is removed.
 #
 # Not in TESTS yet (see tests/e2e/e2e.am): run by hand as root with
+#   make -C BUILDDIR pam_sandbox_test.la sandbox-init sandboxctl
 #   top_builddir=BUILDDIR bash tests/e2e/confinement.sh [test_name...]
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 
@@ -96,7 +97,12 @@ wait_for() {
 }
 
 # A host pid of a process whose argv contains MARKER, owned by USER.
-host_pid_of() { pgrep -u "$1" -f -- "$2" | head -n1; }
+# Fails when there is none.
+host_pid_of() {
+	local p
+	p=$(pgrep -u "$1" -f -- "$2") || return 1
+	echo "${p%%$'\n'*}"
+}
 
 # ---------------------------------------------------------------------------
 
@@ -133,8 +139,10 @@ test_usr_read_only() {
 
 test_own_home_writable() {
 	local out
-	out=$(sbx_ssh "$dev1" 'echo written-'"$num"' > ~/written && cat ~/written' 2>&1)
-	sbx_expect_eq "$out" "written-$num" "write and read back in the own home"
+	out=$(sbx_ssh "$dev1" 'echo written-'"$num"' > ~/written && cat ~/written; readlink /proc/self/ns/mnt' 2>&1)
+	sbx_expect_eq "$(echo "$out" | sed -n 1p)" "written-$num" "write and read back in the own home"
+	[ "$(echo "$out" | sed -n 2p)" != "$(readlink /proc/self/ns/mnt)" ] ||
+		sbx_fail "the session runs in the host's mount namespace"
 	sbx_expect_eq "$(cat "/home/$dev1/written" 2>/dev/null)" "written-$num" \
 		"the file written inside is in the real home on the host"
 }
@@ -184,9 +192,10 @@ test_restricted_network_none() {
 }
 
 test_empty_bounding_set() {
-	local u out
+	local u out capsh
+	capsh=$(command -v capsh) # in /usr/sbin, not in a user's PATH
 	for u in "$dev1" "$con"; do
-		out=$(sbx_ssh "$u" 'capsh --print | grep "^Bounding set"; grep ^CapBnd /proc/self/status')
+		out=$(sbx_ssh "$u" "$capsh --print | grep \"^Bounding set\"; grep ^CapBnd /proc/self/status")
 		sbx_expect_match "$out" '^Bounding set =$' "capsh bounding set of $u"
 		sbx_expect_match "$out" '^CapBnd:[[:space:]]+0+$' "CapBnd of $u"
 	done
@@ -243,8 +252,8 @@ test_linger() {
 		sleep 0.1
 	done
 	if [ "$gone" = 0 ]; then
-		sbx_fail "linger off: nohup sleep of $con survives logout (10 s)"
 		pid=$(host_pid_of "$con" "sleep 701.$num")
+		sbx_fail "linger off: nohup sleep of $con survives logout (10 s): $(ps -o pid=,ppid=,args= -p "$pid")"
 		[ -n "$pid" ] && kill "$pid"
 	fi
 	return 0

@@ -48,7 +48,12 @@ SBX_RUN=$(od -An -N2 -tx1 /dev/urandom | tr -d ' \n')
 SBX_PREFIX=${SBX_PREFIX:-sbxt}
 SBX_NAME_PREFIX=${SBX_NAME_PREFIX:-$SBX_PREFIX$SBX_RUN}
 SBX_SHARED=/run/pam_sandbox-test
-SBX_MODULE=${SBX_MODULE:-$top_builddir/.libs/pam_sandbox.so}
+# The module under test: the build tree's test build (it runs the build
+# tree's sandbox-init; `make check` builds it), else the plain module.
+if [ -z "${SBX_MODULE:-}" ]; then
+	SBX_MODULE=$top_builddir/.libs/pam_sandbox_test.so
+	[ -e "$SBX_MODULE" ] || SBX_MODULE=$top_builddir/.libs/pam_sandbox.so
+fi
 SBX_START_EPOCH=$(date +%s)
 SBX_TMP=
 SBX_SSHD_PID=
@@ -322,7 +327,8 @@ sbx_pam_stack_permit() {
 }
 
 # sbx_pam_stack_sandbox FILE CONF: the same with the module under test, given
-# by absolute path ($SBX_MODULE, default the build tree's .libs/pam_sandbox.so).
+# by absolute path ($SBX_MODULE, default the build tree's
+# .libs/pam_sandbox_test.so, else .libs/pam_sandbox.so).
 sbx_pam_stack_sandbox() {
 	cat >"$1" <<-EOF
 		# written by tests/lib/sshd.sh
@@ -513,14 +519,17 @@ sbx_expect_eq() {
 	sbx_fail "$3: expected '$2', got '$1'"
 }
 
+# The start of a command's output, on one line, for failure messages.
+_sbx_excerpt() { printf '%s' "$1" | head -c 300 | tr '\n' ' '; }
+
 # sbx_expect_match TEXT ERE WHAT / sbx_expect_nomatch TEXT ERE WHAT
 sbx_expect_match() {
 	printf '%s\n' "$1" | grep -Eq -- "$2" && return 0
-	sbx_fail "$3: expected a match for /$2/ in: $(printf '%s' "$1" | head -c 600)"
+	sbx_fail "$3: expected a match for /$2/ in: $(_sbx_excerpt "$1")"
 }
 sbx_expect_nomatch() {
 	printf '%s\n' "$1" | grep -Eq -- "$2" || return 0
-	sbx_fail "$3: /$2/ must not match: $(printf '%s' "$1" | head -c 600)"
+	sbx_fail "$3: /$2/ must not match: $(_sbx_excerpt "$1")"
 }
 
 # Run one test function; it fails if it returns non-zero or any sbx_fail ran.
