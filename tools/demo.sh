@@ -168,15 +168,17 @@ sed 's/^/    /' "/etc/pam.d/$SBX_SSHD_NAME"
 # The same commands run inside each login; each is shown before its output.
 cat >"$SBX_TMP/look-around" <<EOF
 show() {
+	local out
 	printf '\n  %s@%s\$ %s\n' "\$(id -un)" "\$(uname -n)" "\$1"
-	bash -c "\$1" 2>&1 | sed 's/^/    /'
+	out=\$(bash -c "\$1" 2>&1)
+	printf '%s\n' "\$out" | sed 's/^/    /'
 }
 show 'id'
-show 'ls /home'
+show 'ls /home | head -n 5; echo "(\$(ls /home | wc -l) in all)"'
 show 'ps ax | head -n 8'
 show 'touch /usr/demo-file'
 show 'touch ~/demo-file && echo "wrote ~/demo-file"'
-show 'timeout 3 bash -c "exec 3<>/dev/tcp/127.0.0.1/$SBX_SSHD_PORT" && echo "reached 127.0.0.1:$SBX_SSHD_PORT" || echo "cannot reach 127.0.0.1:$SBX_SSHD_PORT"'
+show 'timeout 3 bash -c "exec 3<>/dev/tcp/127.0.0.1/$SBX_SSHD_PORT" 2>/dev/null && echo "reached 127.0.0.1:$SBX_SSHD_PORT" || echo "cannot reach 127.0.0.1:$SBX_SSHD_PORT"'
 show '/usr/sbin/capsh --print | grep -E "^(Bounding set|Securebits)"'
 show 'grep NoNewPrivs /proc/self/status'
 EOF
@@ -186,7 +188,7 @@ login_as() {
 	say "ssh $user@127.0.0.1  ($what)"
 	if ! sbx_ssh "$user" bash -s <"$SBX_TMP/look-around"; then
 		echo "  login refused or failed; the module's log lines:"
-		sbx_log_grep "pam_sandbox" | tail -n 5 | sed 's/^/    /'
+		sbx_log_grep "$SBX_SSHD_NAME.*pam_sandbox" | tail -n 5 | sed -e 's/^<[0-9]*>//' -e 's/^/    /'
 	fi
 }
 login_as "$dev" "role developer: own namespaces, other homes hidden, /usr read-only, no capabilities"
@@ -194,7 +196,7 @@ login_as "$contractor" "role restricted: as developer, plus no network and no_ne
 login_as "$admin" "role admin: exempt, not confined"
 
 say "What pam_sandbox logged (syslog, authpriv)"
-sbx_log_grep "pam_sandbox" | tail -n 20 | sed 's/^/    /'
+sbx_log_grep "$SBX_SSHD_NAME.*pam_sandbox" | tail -n 20 | sed -e 's/^<[0-9]*>//' -e 's/^/    /'
 
 # ---- 5. audit trail ----------------------------------------------------------------
 say "Audit trail"

@@ -244,7 +244,7 @@ sbx_log_dump() {
 }
 
 # True when an extended regular expression matches a syslog line of this run.
-sbx_log_grep() { sbx_log_dump | grep -E -- "$1"; }
+sbx_log_grep() { sbx_log_dump | grep -aE -- "$1"; }
 
 # Wait (bounded, default 5 s) for a syslog line to appear.
 sbx_log_wait() {
