@@ -6,15 +6,20 @@
  *       connection): pam_start, pam_open_session, pam_close_session,
  *       pam_end.  The child times only the open and the close, with
  *       CLOCK_MONOTONIC, and reports through a pipe.  Users are taken
- *       round-robin, so with enough users every open is a user's first.
+ *       round-robin, so with enough users every open is a user's first;
+ *       -F STATE_DIR makes sure of it (waits, untimed, until the user's
+ *       previous sandbox is gone).
  *   pam_driver hold   -s SERVICE -u ... | -U FILE
  *       open one session per user, each in its own child, print
- *       "READY ok=K failed=F" and keep them open until stdin reaches EOF
- *       (or SIGTERM); then close them all and print "CLOSED".
+ *       "READY ok=K failed=F" and keep them open until SIGTERM (or
+ *       SIGINT); then close them all and print "CLOSED".  A signal, not
+ *       EOF on a pipe: a pipe's write end leaks into every process started
+ *       later, sandbox inits included, and would keep the sessions open.
  *   pam_driver inproc -s SERVICE -u USER -n N [-w W]
  *       N cycles of pam_start .. pam_end in THIS process; reports its
  *       descriptors, heap (mallinfo2) and RSS before and after, to show
- *       what a long-lived caller keeps per login.
+ *       what a long-lived caller keeps per login.  Each cycle runs in a
+ *       thread of its own (see cycle_thread).
  *   pam_driver exec   -n N [-w W] -- CMD [ARG...]
  *       N runs of CMD, each timed from fork to the parent's waitpid.
  *
@@ -29,6 +34,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <sched.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -56,6 +64,7 @@ struct opts {
 	long n, warmup;
 	const char *out;
 	const char *raw; /* append every sample here, one line each */
+	const char *fresh; /* state dir: wait until the user has no sandbox */
 	bool verbose;
 };
 
@@ -95,10 +104,15 @@ static int conv(int n, const struct pam_message **msg, struct pam_response **res
 
 static const struct pam_conv the_conv = { conv, NULL };
 
-/* pam_start with the items a remote login has. */
+/* pam_start with the items a remote login has.  Like sshd and login, look
+ * the user up first: they do before any PAM call (to authenticate), so the
+ * name service modules are loaded and warm when the session opens. */
 static int start(const char *service, const char *user, pam_handle_t **ret)
 {
-	int r = pam_start(service, user, &the_conv, ret);
+	int r;
+
+	(void)getpwnam(user);
+	r = pam_start(service, user, &the_conv, ret);
 
 	if (r != PAM_SUCCESS)
 		return r;
@@ -208,8 +222,33 @@ static ssize_t read_full(int fd, void *buf, size_t len)
 	return (ssize_t)done;
 }
 
+/* -F STATE_DIR: wait (untimed, at most 5 s) until the user's sandbox of a
+ * previous iteration is gone (STATE_DIR/users/UID, see
+ * include/sandbox/sandbox.h), so that the open measured creates one.
+ * Returns 0 when none exists, 1 when we had to wait, -1 when one is still
+ * there. */
+static int wait_fresh(const char *state_dir, const char *user)
+{
+	struct passwd *pw = getpwnam(user);
+	char p[4096];
+	struct stat st;
+	int waited = 0;
+
+	if (!pw)
+		return -1;
+	snprintf(p, sizeof(p), "%s/users/%u", state_dir, (unsigned)pw->pw_uid);
+	for (int i = 0; i < 5000; i++) {
+		if (stat(p, &st) < 0)
+			return waited;
+		waited = 1;
+		usleep(1000);
+	}
+	return -1;
+}
+
 static int mode_open(const struct opts *o)
 {
+	long waits = 0, not_fresh = 0;
 	double *vo = calloc((size_t)o->n, sizeof(double)), *vc = calloc((size_t)o->n, sizeof(double));
 	long failed = 0, total = o->n + o->warmup;
 	size_t n_ok = 0;
@@ -222,6 +261,13 @@ static int mode_open(const struct opts *o)
 		struct result res;
 		int p[2], st;
 		pid_t pid;
+
+		if (o->fresh) {
+			int f = wait_fresh(o->fresh, user);
+
+			waits += f == 1;
+			not_fresh += f < 0;
+		}
 
 		if (pipe2(p, O_CLOEXEC) < 0) {
 			perror("pipe");
@@ -266,7 +312,8 @@ static int mode_open(const struct opts *o)
 	}
 	fprintf(out, "{\"mode\":\"open\",\"service\":");
 	print_json_string(o->service);
-	fprintf(out, ",\"users\":%zu,\"runs\":%ld,\"failed\":%ld,\"error\":", o->n_users, total, failed);
+	fprintf(out, ",\"users\":%zu,\"runs\":%ld,\"failed\":%ld,\"fresh_waits\":%ld,\"not_fresh\":%ld,\"error\":",
+		o->n_users, total, failed, waits, not_fresh);
 	print_json_string(first_err);
 	fputc(',', out);
 	print_stats("open", vo, n_ok);
@@ -313,11 +360,14 @@ static int mode_hold(const struct opts *o)
 {
 	pid_t *pids = calloc(o->n_users, sizeof(pid_t));
 	int release[2], ready[2], failed = 0, okc = 0, close_failed = 0;
-	char buf[64];
 	struct sigaction sa = { .sa_handler = on_term };
+	sigset_t term, old;
 
 	if (!pids || pipe2(release, O_CLOEXEC) < 0 || pipe2(ready, O_CLOEXEC) < 0)
 		return 2;
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigaddset(&term, SIGINT);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	for (size_t i = 0; i < o->n_users; i++) {
@@ -349,12 +399,10 @@ static int mode_hold(const struct opts *o)
 	close(ready[0]);
 	fprintf(out, "READY ok=%d failed=%d\n", okc, failed);
 	fflush(out);
-	while (!got_term) {
-		ssize_t r = read(0, buf, sizeof(buf));
-
-		if (r == 0 || (r < 0 && errno != EINTR))
-			break;
-	}
+	sigprocmask(SIG_BLOCK, &term, &old);
+	while (!got_term)
+		sigsuspend(&old);
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	close(release[1]);
 	for (size_t i = 0; i < o->n_users; i++) {
 		int st;
@@ -410,6 +458,49 @@ static unsigned long long ns_inode(const char *name)
 	return stat(p, &st) == 0 ? (unsigned long long)st.st_ino : 0;
 }
 
+/* pam_sandbox moves the process that opens a session into the user's
+ * sandbox and drops its capability bounding set (a login process exits after
+ * its one session), so the same thread cannot open a second session.  Those
+ * are per-thread properties while descriptors and the heap are per-process:
+ * so each cycle runs in a thread of its own, which first stops sharing its
+ * filesystem context (setns into a mount namespace requires that), and ends
+ * with the session.  What is left after the threads is what the module
+ * keeps per session. */
+struct cycle {
+	const char *service, *user;
+	struct result res;
+};
+
+static void *cycle_thread(void *data)
+{
+	struct cycle *c = data;
+
+	if (unshare(CLONE_FS) < 0) {
+		memset(&c->res, 0, sizeof(c->res));
+		c->res.rc_start = PAM_SYSTEM_ERR;
+		snprintf(c->res.err, sizeof(c->res.err), "unshare(CLONE_FS): %s", strerror(errno));
+		return NULL;
+	}
+	one_login(c->service, c->user, &c->res);
+	return NULL;
+}
+
+static void one_login_thread(const char *service, const char *user, struct result *res)
+{
+	struct cycle c = { .service = service, .user = user };
+	pthread_t t;
+	int r = pthread_create(&t, NULL, cycle_thread, &c);
+
+	if (r != 0) {
+		memset(res, 0, sizeof(*res));
+		res->rc_start = PAM_SYSTEM_ERR;
+		snprintf(res->err, sizeof(res->err), "pthread_create: %s", strerror(r));
+		return;
+	}
+	pthread_join(t, NULL);
+	*res = c.res;
+}
+
 static int mode_inproc(const struct opts *o)
 {
 	double *vo = calloc((size_t)o->n, sizeof(double)), *vc = calloc((size_t)o->n, sizeof(double));
@@ -420,6 +511,8 @@ static int mode_inproc(const struct opts *o)
 
 	if (!vo || !vc)
 		return 2;
+	/* One arena for every thread, so that mallinfo2 sees all of the heap. */
+	mallopt(M_ARENA_MAX, 1);
 	for (long i = 0; i < o->n + o->warmup; i++) {
 		struct result res;
 
@@ -433,7 +526,7 @@ static int mode_inproc(const struct opts *o)
 			heap1 = mallinfo2().uordblks;
 			rss1 = rss_kb();
 		}
-		one_login(o->service, o->users[(size_t)i % o->n_users], &res);
+		one_login_thread(o->service, o->users[(size_t)i % o->n_users], &res);
 		if (!ok(&res)) {
 			failed++;
 			if (!*first_err)
@@ -559,7 +652,7 @@ static int read_users(struct opts *o, const char *spec, bool file)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: pam_driver open|hold|inproc -s SERVICE (-u USER[,USER...] | -U FILE) [-n N] [-w W] [-o OUT] [-r RAW] [-v]\n"
+		"usage: pam_driver open|hold|inproc -s SERVICE (-u USER[,USER...] | -U FILE) [-n N] [-w W] [-o OUT] [-r RAW] [-F STATE_DIR] [-v]\n"
 		"       pam_driver exec [-n N] [-w W] [-o OUT] [-r RAW] [-v] -- CMD [ARG...]\n");
 	exit(2);
 }
@@ -574,7 +667,7 @@ int main(int argc, char **argv)
 		usage();
 	mode = argv[1];
 	optind = 2;
-	while ((c = getopt(argc, argv, "+s:u:U:n:w:o:r:v")) != -1) {
+	while ((c = getopt(argc, argv, "+s:u:U:n:w:o:r:F:v")) != -1) {
 		switch (c) {
 		case 's': o.service = optarg; break;
 		case 'u':
@@ -588,6 +681,7 @@ int main(int argc, char **argv)
 		case 'w': o.warmup = atol(optarg); break;
 		case 'o': o.out = optarg; break;
 		case 'r': o.raw = optarg; break;
+		case 'F': o.fresh = optarg; break;
 		case 'v': o.verbose = true; break;
 		default: usage();
 		}

@@ -27,6 +27,7 @@ def meta():
 
 
 M = meta()
+FRESH = {}  # row -> [iterations that waited for the previous sandbox to go, still not gone]
 CHECK = M.get("check") == "1"
 
 
@@ -63,6 +64,7 @@ def raw(name):
 
 def runs(name):
     """Failures and first error of a row, over its rounds."""
+    global FRESH
     failed, total, err = 0, 0, ""
     try:
         with open(os.path.join(W, "json", name + ".json")) as f:
@@ -72,6 +74,9 @@ def runs(name):
                 except ValueError:
                     continue
                 failed += j.get("failed", 0)
+                FRESH.setdefault(name, [0, 0])
+                FRESH[name][0] += j.get("fresh_waits", 0)
+                FRESH[name][1] += j.get("not_fresh", 0)
                 total += j.get("runs", 0)
                 err = err or j.get("error", "")
     except OSError:
@@ -151,8 +156,8 @@ PAM_ROWS = [
     ("sandbox_restricted_join", "pam_sandbox restricted, joining login"),
     ("namespace_bind", "pam_namespace /tmp polyinst. (bind, method user)"),
     ("namespace_tmpfs", "pam_namespace /tmp polyinst. (tmpfs)"),
-    ("exec_unshare", "pam_exec unshare -m -i -u -p -f"),
-    ("exec_unshare_net", "pam_exec unshare -m -i -u -p -n -f"),
+    ("exec_unshare", "pam_exec unshare -m -i -u -p -f (open only)"),
+    ("exec_unshare_net", "pam_exec unshare -m -i -u -p -n -f (open only)"),
 ]
 rows = []
 for key, label in PAM_ROWS:
@@ -162,13 +167,17 @@ for key, label in PAM_ROWS:
         continue
     so = stats(cols[0]) if cols else None
     sc = stats(cols[1]) if cols and len(cols) > 1 else None
-    res["pam"][key] = {"label": label, "open": so, "close": sc, "failed": failed, "runs": total, "error": err}
+    res["pam"][key] = {"label": label, "open": so, "close": sc, "failed": failed, "runs": total, "error": err,
+                       "fresh_waits": FRESH.get(key, [0, 0])[0], "not_fresh": FRESH.get(key, [0, 0])[1]}
     rows.append([label, fmt(so and so["median"]), fmt(so and so["p90"]), fmt(so and so["p99"]),
                  fmt(sc and sc["median"]), fmt(sc and sc["p90"]), fmt(sc and sc["p99"]),
                  so["n"] if so else 0, failed])
 if rows:
     text.append(table("PAM session stacks: each login in a freshly forked process (cgroup_driver \"none\")",
                       ["stack", "open med", "p90", "p99", "close med", "p90", "p99", "n", "failed"], rows))
+    nf = [f"{k}: {v['not_fresh']}" for k, v in res["pam"].items() if v["not_fresh"]]
+    if nf:
+        text.append("first logins that found the previous sandbox still alive (measured a join): " + ", ".join(nf))
     errs = [f"  {k}: {v['error']}" for k, v in res["pam"].items() if v["error"]]
     if errs:
         text.append("first errors:\n" + "\n".join(errs))
@@ -262,6 +271,7 @@ if ssh:
 
 # ---- scale ------------------------------------------------------------------
 sc = jsonl("scale")
+res["scale_raw"] = sc
 if sc:
     by = {(e["stack"], e["k"]): e for e in sc}
     ks = sorted({e["k"] for e in sc})
@@ -316,9 +326,10 @@ for e in lk:
         dfd = drv["fd_after"] - drv["fd_before"]
         growth = drv["heap_after"] - drv["heap_mid"]
         ctl_growth = (ctl.get("heap_after", 0) - ctl.get("heap_mid", 0)) if ctl else 0
-        extra = (f"fd {drv['fd_before']}->{drv['fd_after']}, heap 2nd half {growth:+d} B "
+        half = max(1, (drv.get("runs", 2) - 20) // 2)
+        extra = (f"fd {drv['fd_before']}->{drv['fd_after']}, heap 2nd half {growth:+d} B = {growth / half:+.0f} B/cycle "
                  f"(pam_permit {ctl_growth:+d} B), rss {drv['rss_kb_before']}->{drv['rss_kb_after']} kB, "
-                 f"back in own mntns: {drv['mntns_same']}")
+                 f"own mntns kept: {drv.get('mntns_same')}")
         if dfd != 0:
             bad.append("fd")
         if growth > max(ctl_growth, 0) + 4096:

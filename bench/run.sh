@@ -279,16 +279,20 @@ cg_wait_empty() {
 # ---- holding sessions ---------------------------------------------------------
 
 # hold_start NAME SERVICE USERFILE [CG]: keep one session per user open in the
-# background (pam_driver hold); waits until they are all open and sets
-# HOLD_READY to the driver's "READY ok=K failed=F" line.
-declare -A HOLD_PID HOLD_FD
+# background (pam_driver hold, until hold_stop sends it SIGTERM); waits until
+# they are all open and sets HOLD_READY to the driver's "READY ok=K failed=F".
+declare -A HOLD_PID
 hold_start() {
-	local name=$1 service=$2 users=$3 cg=${4:-} fifo=$W/hold-$1.fifo i fd
-	mkfifo "$fifo"
-	in_cg "$cg" "$DRIVER" hold -s "$service" -U "$users" -o "$W/hold-$name.out" <"$fifo" 2>"$W/hold-$name.err" &
+	local name=$1 service=$2 users=$3 cg=${4:-} i
+	local cmd=("$DRIVER" hold -s "$service" -U "$users" -o "$W/hold-$name.out")
+	# A simple command (not a function) in the background, so that $! is
+	# the driver itself and hold_stop signals it, not a subshell.
+	if [ -n "$cg" ]; then
+		sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' sh "$cg" "${cmd[@]}" </dev/null 2>"$W/hold-$name.err" &
+	else
+		"${cmd[@]}" </dev/null 2>"$W/hold-$name.err" &
+	fi
 	HOLD_PID[$name]=$!
-	exec {fd}>"$fifo"
-	HOLD_FD[$name]=$fd
 	on_exit hold_stop "$name"
 	for ((i = 0; i < 1200; i++)); do
 		grep -q '^READY' "$W/hold-$name.out" 2>/dev/null && break
@@ -302,18 +306,16 @@ hold_start() {
 	return 1
 }
 hold_stop() {
-	local name=$1 pid=${HOLD_PID[$1]:-} fd=${HOLD_FD[$1]:-} i
+	local name=$1 pid=${HOLD_PID[$1]:-} i
 	[ -n "$pid" ] || return 0
-	[ -n "$fd" ] && exec {fd}>&-
+	kill -TERM "$pid" 2>/dev/null
 	for ((i = 0; i < 300; i++)); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
-	kill -0 "$pid" 2>/dev/null && { log "hold $name: still running, TERM"; kill -TERM "$pid"; }
+	kill -0 "$pid" 2>/dev/null && { log "hold $name: still running after 30 s, KILL"; kill -KILL "$pid"; }
 	wait "$pid" 2>/dev/null
 	HOLD_PID[$name]=
-	HOLD_FD[$name]=
-	rm -f "$W/hold-$name.fifo"
 }
 
 # ---- measurement helpers ------------------------------------------------------
@@ -360,8 +362,12 @@ ALL_USERS=$(cat "$W/pool.users" "$W/join.users" | paste -sd, -)
 mkdir -m 0000 "$W/nsinst"
 add_stack permit 'session required pam_permit.so'
 add_stack namespace 'session required pam_namespace.so'
-add_stack exec_unshare "session required pam_exec.so quiet /usr/bin/unshare --mount --ipc --uts --pid --fork true"
-add_stack exec_unshare_net "session required pam_exec.so quiet /usr/bin/unshare --mount --ipc --uts --pid --net --fork true"
+# pam_exec runs its command at open only (type=open_session: at close it
+# would run it again); pam_permit answers the close, which pam_exec ignores.
+add_stack exec_unshare "session required pam_exec.so quiet type=open_session /usr/bin/unshare --mount --ipc --uts --pid --fork true" \
+	'session required pam_permit.so'
+add_stack exec_unshare_net "session required pam_exec.so quiet type=open_session /usr/bin/unshare --mount --ipc --uts --pid --net --fork true" \
+	'session required pam_permit.so'
 
 ROLES=()
 if [ "$MODULE_OK" = 1 ]; then
@@ -406,7 +412,7 @@ if want pam; then
 		drive exec_unshare_net open -s "$(svc exec_unshare_net)" -U "$W/pool.users" -n "$per" -w "$w"
 		for r in "${ROLES[@]}"; do
 			j=$(join_user "$r")
-			drive "sandbox_${r}_first" open -s "$(svc "sandbox_$r")" -U "$W/pool.users" -n "$per" -w "$w"
+			drive "sandbox_${r}_first" open -s "$(svc "sandbox_$r")" -U "$W/pool.users" -n "$per" -w "$w" -F "$W/state-$r"
 			drive "sandbox_${r}_join" open -s "$(svc "sandbox_$r")" -u "$j" -n "$per" -w "$w"
 		done
 		log "round $round/$ROUNDS done"
@@ -442,7 +448,6 @@ if want ssh; then
 		bash "$BENCH/ssh_login.sh" "$SSH_N" "" "$W/json/ssh.json" || log "ssh section failed"
 	else
 		log "ssh: $SSH_N logins each way, interleaved"
-		mkdir -m 0700 "$W/state-ssh"
 		make_conf developer "$W/state-ssh" "$W/ssh.conf"
 		SBX_MODULE=$MODULE bash "$BENCH/ssh_login.sh" "$SSH_N" "$W/ssh.conf" "$W/json/ssh.json" ||
 			log "ssh section failed"
@@ -475,7 +480,8 @@ if want scale; then
 			printf '{"k":%d,"stack":"%s","held":"%s","meminfo_kb_delta":%d,"kmem_bytes":%d,"mem_bytes":%d}\n' \
 				"$k" "$st" "$ready" "$((m1 - m0))" "$kmem" "$umem" >>"$W/json/scale.json"
 			if [ "$st" != permit ]; then
-				drive "scale_${st}_first_$k" open -s "$(svc "$st")" -U "$W/pool.users" -n "$SCALE_N" -w 2
+				drive "scale_${st}_first_$k" open -s "$(svc "$st")" -U "$W/pool.users" -n "$SCALE_N" -w 2 \
+					-F "$W/state-${st#sandbox_}"
 				drive "scale_${st}_join_$k" open -s "$(svc "$st")" -u "$held" -n "$SCALE_N" -w 2
 			fi
 			hold_stop "scale-$st-$k"
@@ -500,7 +506,7 @@ snapshot() { # DIR
 	sort -o "$1/cgroups" "$1/cgroups"
 	local s
 	: >"$1/state"
-	for s in "$W"/state-*; do [ -d "$s" ] && find "$s" -mindepth 1 >>"$1/state"; done
+	for s in "$W"/state-*; do [ -d "$s" ] && find "$s" -mindepth 2 >>"$1/state"; done
 }
 # leak_check NAME BEFORE AFTER CG: one JSON line on what is left.
 leak_check() {
@@ -508,7 +514,9 @@ leak_check() {
 	procs=$(cg_wait_empty "$cg" | paste -sd' ' -)
 	mounts=$(comm -13 "$b/mounts" "$a/mounts" | paste -sd';' -)
 	cgroups=$(comm -13 "$b/cgroups" "$a/cgroups" | paste -sd';' -)
-	state=$(comm -13 "$b/state" "$a/state" | paste -sd';' -)
+	# Not a difference: once every session is closed and every sandbox
+	# gone, the state directory must be empty (but for users/ itself).
+	state=$(paste -sd';' - <"$a/state")
 	nsfs=$(($(cat "$a/nsfs") - $(cat "$b/nsfs")))
 	jq -cn --arg name "$name" --arg procs "$procs" --arg mounts "$mounts" --arg cgroups "$cgroups" \
 		--arg state "$state" --argjson nsfs "$nsfs" \
@@ -532,7 +540,7 @@ if want leaks; then
 				hold_stop "leak-$r"
 			else
 				in_cg "$cg" "$DRIVER" open -s "$(svc "sandbox_$r")" -U "$W/pool.users" -n "$LEAK_N" \
-					-o "$W/json/leak_${r}_$kind.json" 2>>"$W/json/leak.err"
+					-F "$W/state-$r" -o "$W/json/leak_${r}_$kind.json" 2>>"$W/json/leak.err"
 			fi
 			cg_wait_empty "$cg" >/dev/null
 			snapshot "$W/snap-$r-$kind-1"
