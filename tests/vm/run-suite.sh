@@ -1,0 +1,343 @@
+#!/bin/bash
+# The systemd-host suite (`make check-vm`): build or reuse the guest image,
+# boot it, install the host build in it as an administrator would, put
+# pam_sandbox in its sshd stack, and test through real ssh logins from the
+# host.
+#
+#   run-suite.sh [BUILDDIR]     (default: $top_builddir, else .)
+#
+# Environment:
+#   VM_MODULE=0      test the bed itself: the stack without pam_sandbox (the
+#                    tests that need the module are then skipped)
+#   VM_TESTS="a b"   run only these test functions (names without test_)
+#   VM_CACHE         image cache (default tests/vm/cache in the source tree)
+#   CI=true          a missing qemu or image is a FAILURE, never a skip
+#
+# Exit: 0 all passed; 1 a test failed or the bed broke; 77 qemu or the
+# image cannot be had here (outside CI only).  Ends with "N passed, N failed".
+set -uo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=tests/vm/vm.sh
+. "$here/vm.sh"
+
+builddir=$(cd "${1:-${top_builddir:-.}}" && pwd) || exit 1
+module=${VM_MODULE:-1}
+users="sbxvm1 sbxvm2"
+stage=
+t_run=$SECONDS
+
+say() { printf '\n==== vm: %s\n' "$*"; }
+
+# Not being able to run at all: loud, and a failure in CI.
+unavailable() {
+	echo "************************************************************" >&2
+	echo "vm: CANNOT RUN THE SYSTEMD-HOST SUITE: $*" >&2
+	echo "************************************************************" >&2
+	if [ "${CI:-}" = true ]; then
+		echo "vm: CI=true: this is a failure, not a skip" >&2
+		echo "vm: 0 passed, 1 failed"
+		exit 1
+	fi
+	exit 77
+}
+
+cleanup() {
+	local rc=$?
+	if [ -n "$VM_DIR" ] && [ -f "$VM_DIR/serial.log" ]; then
+		mkdir -p "$builddir/tests/vm" &&
+			cp "$VM_DIR/serial.log" "$builddir/tests/vm/serial.log" 2>/dev/null
+	fi
+	vm_stop
+	[ -n "$stage" ] && rm -rf "$stage"
+	exit "$rc"
+}
+
+# ---- results -----------------------------------------------------------------
+passed=0
+failed=0
+skipped=0
+results=()
+current=
+
+pass() {
+	passed=$((passed + 1))
+	results+=("PASS  $current${1:+: $1}")
+	echo "PASS: $current${1:+: $1}"
+}
+fail() {
+	failed=$((failed + 1))
+	results+=("FAIL  $current: $1")
+	echo "FAIL: $current: $1"
+}
+skip() {
+	skipped=$((skipped + 1))
+	results+=("SKIP  $current: $1")
+	echo "SKIP: $current: $1"
+}
+
+# Run guest command as root / as a user; output on stdout.
+groot() { vm_ssh "$@"; }
+guser() {
+	local u=$1
+	shift
+	vm_ssh -u "$u" "$@"
+}
+
+uid_of() { groot "id -u $1"; }
+
+# After a refused or failed login: what the guest says about it (sshd's and
+# PAM's messages, the refusal record in the audit trail).
+guest_why() {
+	echo "  ---- guest journal (sshd, last 15 lines):"
+	groot 'journalctl -q --no-pager -o short-monotonic SYSLOG_IDENTIFIER=sshd -n 15' 2>&1 | sed 's/^/    /'
+	echo "  ---- refused sessions in the audit trail:"
+	groot 'ausearch -m USER_START,USER_ERR,ANOM_LOGIN_SESSIONS --input-logs -sv no </dev/null | tail -4' 2>&1 |
+		sed 's/^/    /'
+}
+
+# ---- tests: one function each; add new ones to the list in main -------------
+
+# (1) The guest is a real systemd host: systemd as pid 1 is up, the cgroup
+# tree is pure cgroup v2 with the memory and pids controllers.
+test_systemd_host() {
+	local state fstype ctrl
+	state=$(groot 'timeout 60 systemctl is-system-running --wait')
+	case $state in
+	running) ;;
+	degraded)
+		echo "  degraded; failed units:"
+		groot 'systemctl --failed --no-legend' | sed 's/^/    /'
+		;;
+	*)
+		fail "systemctl is-system-running: '$state'"
+		return
+		;;
+	esac
+	fstype=$(groot 'stat -fc %T /sys/fs/cgroup')
+	[ "$fstype" = cgroup2fs ] || { fail "/sys/fs/cgroup is $fstype, not cgroup2"; return; }
+	ctrl=$(groot 'cat /sys/fs/cgroup/cgroup.controllers')
+	local c
+	for c in memory pids; do
+		grep -qw "$c" <<<"$ctrl" || { fail "no $c controller (have: $ctrl)"; return; }
+	done
+	[ "$(groot 'readlink /proc/1/exe')" = /usr/lib/systemd/systemd ] ||
+		{ fail "pid 1 is not systemd"; return; }
+	pass "$state, cgroup2 with $ctrl"
+}
+
+# (2) A user's ssh login works with the module in the stack, and logind
+# tracks it: Service=sshd, its session-N.scope under user-UID.slice, and the
+# login's own processes in that scope.
+test_login_tracked() {
+	local u=sbxvm1 uid h sid cg
+	uid=$(uid_of $u) || { fail "no user $u"; return; }
+	vm_ssh_bg h -u $u 'echo "SID=$XDG_SESSION_ID"; echo "CG=$(cat /proc/self/cgroup)"; echo READY; read x'
+	if ! vm_ssh_bg_expect "$h" '^READY' 60; then
+		fail "ssh login of $u failed: $(tr '\n' ' ' <"$VM_DIR/bg.$h.out")"
+		vm_ssh_bg_end "$h"
+		guest_why
+		return
+	fi
+	sid=$(sed -n 's/^SID=//p' "$VM_DIR/bg.$h.out")
+	cg=$(sed -n 's/^CG=//p' "$VM_DIR/bg.$h.out")
+	local show sessions
+	sessions=$(groot 'loginctl list-sessions --no-legend')
+	show=$(groot "loginctl show-session '$sid' -p Service -p Scope -p Name -p State" 2>&1)
+	local scope_cg
+	scope_cg=$(groot "systemctl show -p ControlGroup --value session-$sid.scope" 2>&1)
+	vm_ssh_bg_end "$h"
+
+	echo "  session $sid: $(tr '\n' ' ' <<<"$show")"
+	echo "  login cgroup: $cg"
+	[ -n "$sid" ] || { fail "no XDG_SESSION_ID in the login (pam_systemd did not run?)"; return; }
+	grep -qE "^ *$sid +$uid +$u " <<<"$sessions" ||
+		{ fail "loginctl list-sessions does not list session $sid of $u: $sessions"; return; }
+	grep -qx 'Service=sshd' <<<"$show" || { fail "session $sid: Service is not sshd"; return; }
+	grep -qx "Scope=session-$sid.scope" <<<"$show" ||
+		{ fail "session $sid: Scope is not session-$sid.scope"; return; }
+	[ "$scope_cg" = "/user.slice/user-$uid.slice/session-$sid.scope" ] ||
+		{ fail "session-$sid.scope is at '$scope_cg', not under user-$uid.slice"; return; }
+	[ "$cg" = "0::$scope_cg" ] ||
+		{ fail "the login's shell is in '$cg', not in its session scope $scope_cg"; return; }
+	pass "session $sid, $scope_cg"
+}
+
+# (3) The sandbox is in effect for a login in the guest: its own pid
+# namespace (few pids in /proc), the host name of the role's template, and
+# a mount namespace of its own.
+test_sandbox_effective() {
+	[ "$module" = 1 ] || { skip "pam_sandbox is not in the stack (VM_MODULE=0)"; return; }
+	local u=sbxvm1 out host npids pidns mntns
+	out=$(guser $u 'echo "HOST=$(hostname)"; echo "NPIDS=$(ls -d /proc/[0-9]* | wc -l)";
+		echo "PIDNS=$(readlink /proc/self/ns/pid)"; echo "MNTNS=$(readlink /proc/self/ns/mnt)"') ||
+		{ fail "ssh login of $u failed (exit $?): $out"; guest_why; return; }
+	host=$(sed -n 's/^HOST=//p' <<<"$out")
+	npids=$(sed -n 's/^NPIDS=//p' <<<"$out")
+	pidns=$(sed -n 's/^PIDNS=//p' <<<"$out")
+	mntns=$(sed -n 's/^MNTNS=//p' <<<"$out")
+	local host_pidns host_mntns host_npids
+	host_pidns=$(groot 'readlink /proc/1/ns/pid')
+	host_mntns=$(groot 'readlink /proc/1/ns/mnt')
+	host_npids=$(groot 'ls -d /proc/[0-9]* | wc -l')
+	echo "  in the login: hostname=$host, $npids pids, $pidns, $mntns"
+	echo "  on the host:  $host_npids pids, $host_pidns, $host_mntns"
+	local bad=()
+	[ "$host" = "$u-sandbox" ] || bad+=("hostname '$host', expected '$u-sandbox'")
+	[ -n "$pidns" ] && [ "$pidns" != "$host_pidns" ] || bad+=("no pid namespace of its own")
+	[ -n "$mntns" ] && [ "$mntns" != "$host_mntns" ] || bad+=("no mount namespace of its own")
+	[ -n "$npids" ] && [ "$npids" -le 10 ] || bad+=("/proc shows $npids pids (the guest has $host_npids)")
+	if [ ${#bad[@]} -gt 0 ]; then
+		fail "sandbox not in effect: $(IFS=';'; echo "${bad[*]}")"
+		return
+	fi
+	pass "hostname $host, $npids pids in /proc"
+}
+
+# (4) The login is in the guest's audit trail (auditd runs as a unit):
+# libpam's USER_START from sshd for that very login (its audit session id),
+# successful.
+test_audit_user_start() {
+	local u=sbxvm1 uid ses out
+	uid=$(uid_of $u)
+	ses=$(guser $u 'cat /proc/self/sessionid') || { fail "ssh login of $u failed"; return; }
+	case $ses in
+	'' | 4294967295) fail "the login has no audit session id ('$ses'): pam_loginuid did not run"; return ;;
+	esac
+	groot 'systemctl is-active --quiet auditd' || { fail "auditd is not active"; return; }
+	# --input-logs: without a tty, ausearch would read stdin.
+	out=$(groot "ausearch -m USER_START --input-logs --session $ses -ua $uid </dev/null" 2>&1)
+	if ! grep -E 'exe="/usr/sbin/sshd"' <<<"$out" | grep -q 'res=success'; then
+		fail "no successful USER_START from sshd for $u ($uid), session $ses: $(tail -3 <<<"$out")"
+		return
+	fi
+	pass "USER_START from sshd for $u, audit session $ses"
+}
+
+# (5) pam_sandbox's own start record for that login is in the trail:
+# USER_START with op=sandbox-start or op=sandbox-join, with its role.
+test_audit_sandbox_record() {
+	[ "$module" = 1 ] || { skip "pam_sandbox is not in the stack (VM_MODULE=0)"; return; }
+	local u=sbxvm1 uid ses out
+	uid=$(uid_of $u)
+	ses=$(guser $u 'cat /proc/self/sessionid') || { fail "ssh login of $u failed"; return; }
+	out=$(groot "ausearch -m USER_START --input-logs --session $ses -ua $uid </dev/null" 2>&1)
+	out=$(grep -E 'op=sandbox-(start|join)' <<<"$out")
+	[ -n "$out" ] || { fail "no USER_START op=sandbox-start/join for $u, audit session $ses"; return; }
+	grep -q 'res=success' <<<"$out" || { fail "sandbox record not res=success: $(tail -1 <<<"$out")"; return; }
+	grep -q 'sandbox-role=developer' <<<"$out" || { fail "sandbox record without sandbox-role=developer: $out"; return; }
+	pass "$(grep -o 'op=sandbox-[a-z]*' <<<"$out" | head -1) sandbox-role=developer, audit session $ses"
+}
+
+# Later: the systemd cgroup driver (limits on session-N.scope and
+# user-UID.slice through `systemctl show -p MemoryMax/TasksMax`, a fork bomb
+# stopped by TasksMax, a memory hog OOM-killed in its scope, the sandbox
+# init in a scope of its own): one test_* function each, added to the list
+# in main.
+
+# ---- the bed -----------------------------------------------------------------
+
+# Stage what the guest gets through the share: `make install DESTDIR=` of
+# the host build, the test configuration, the setup script, the ssh key.
+stage_share() {
+	local img=$1
+	stage=$(mktemp -d "${TMPDIR:-/tmp}/sbxvm-share.XXXXXX") || return 1
+	mkdir -p "$stage/vm" "$stage/root"
+	local pammoddir="" sbindir="" pkglibexecdir="" sysconfdir=""
+	if [ "$module" = 1 ]; then
+		[ -f "$builddir/Makefile" ] || { echo "vm: $builddir is not a configured build tree" >&2; return 1; }
+		[ -f "$builddir/.libs/pam_sandbox.so" ] ||
+			{ echo "vm: no $builddir/.libs/pam_sandbox.so: build the module first (make)" >&2; return 1; }
+		local dirs
+		dirs=$(make -s --no-print-directory -C "$builddir" -f Makefile -f - sbx-print-dirs <<<'sbx-print-dirs: ; @echo $(pammoddir) $(sbindir) $(pkglibexecdir) $(sysconfdir)') ||
+			return 1
+		read -r pammoddir sbindir pkglibexecdir sysconfdir <<<"$dirs"
+		echo "vm: make install DESTDIR=<share> (module in $pammoddir, config in $sysconfdir/security)"
+		make -s --no-print-directory -C "$builddir" install DESTDIR="$stage/root" >"$stage/install.log" 2>&1 ||
+			{ cat "$stage/install.log" >&2; echo "vm: make install of $builddir failed" >&2; return 1; }
+	fi
+	cat >"$stage/vm/env" <<-EOF
+		MODULE=$module
+		PAMMODDIR='$pammoddir'
+		SBINDIR='$sbindir'
+		PKGLIBEXECDIR='$pkglibexecdir'
+		SYSCONFDIR='$sysconfdir'
+		TEST_USERS='$users'
+	EOF
+	cp "$here/guest-setup.sh" "$here/pam_sandbox.conf" "$stage/vm/"
+	cp "$img/id_ed25519.pub" "$stage/vm/authorized_keys"
+	chmod -R a+rX "$stage"
+}
+
+main() {
+	trap cleanup EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	trap 'exit 129' HUP
+	[ "$(id -u)" = 0 ] || unavailable "needs root (image build with debootstrap)"
+	local t
+	for t in qemu-system-x86_64 qemu-img debootstrap mkfs.ext4 ssh; do
+		command -v "$t" >/dev/null 2>&1 ||
+			unavailable "$t not found: apt-get install qemu-system-x86 qemu-utils debootstrap e2fsprogs openssh-client"
+	done
+
+	say "guest image"
+	local img rc t0=$SECONDS
+	img=$("$here/build-image.sh")
+	rc=$?
+	[ "$rc" = 77 ] && unavailable "the guest image cannot be built here (see above)"
+	if [ "$rc" != 0 ]; then
+		echo "vm: building the guest image failed" >&2
+		echo "vm: 0 passed, 1 failed"
+		exit 1
+	fi
+	local t_image=$((SECONDS - t0))
+
+	say "share (builddir $builddir, module: $([ "$module" = 1 ] && echo in the stack || echo NOT in the stack))"
+	if ! stage_share "$img"; then
+		echo "vm: 0 passed, 1 failed"
+		exit 1
+	fi
+
+	say "boot"
+	t0=$SECONDS
+	vm_start "$img" "$stage"
+	rc=$?
+	[ "$rc" = 77 ] && unavailable "qemu cannot be run here"
+	if [ "$rc" != 0 ] || ! vm_wait 180; then
+		echo "vm: the guest did not come up"
+		echo "vm: 0 passed, 1 failed"
+		exit 1
+	fi
+	local t_boot=$((SECONDS - t0))
+
+	say "setup in the guest"
+	if ! groot 'mkdir -p /mnt/host && mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144 hostshare /mnt/host &&
+		bash /mnt/host/vm/guest-setup.sh /mnt/host'; then
+		echo "vm: setting up the guest failed"
+		echo "vm: 0 passed, 1 failed"
+		exit 1
+	fi
+
+	say "tests"
+	local t_tests=$SECONDS
+	local all="systemd_host login_tracked sandbox_effective audit_user_start audit_sandbox_record"
+	local name
+	for name in ${VM_TESTS:-$all}; do
+		current=$name
+		echo "---- $name"
+		"test_$name"
+	done
+	t_tests=$((SECONDS - t_tests))
+
+	say "summary"
+	printf '%s\n' "${results[@]}"
+	echo "vm: timings: image ${t_image}s, boot to ssh ${t_boot}s, tests ${t_tests}s, total $((SECONDS - t_run))s"
+	echo "vm: $passed passed, $failed failed, $skipped skipped"
+	[ "$failed" = 0 ]
+}
+
+# Sourced (for debugging by hand), it only defines the functions.
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+	main
+fi
