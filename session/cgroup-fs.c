@@ -4,6 +4,7 @@
  * code walks cg->h[] either way. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -153,6 +154,29 @@ int sbx_cg_fs_user_remove(struct sbx_cgroup *cg, struct sbx_error *err)
 	return 0;
 }
 
+/* The v1 oom_kill counts of every cgroup below DIR. */
+static uint64_t v1_oom_kills_below(const char *dir)
+{
+	_cleanup_closedir_ DIR *d = opendir(dir);
+	struct dirent *de;
+	uint64_t sum = 0;
+
+	while (d && (de = readdir(d))) {
+		_cleanup_free_ char *sub = NULL;
+		uint64_t v;
+
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		sub = sbx_cg_join(dir, de->d_name);
+		if (!sub)
+			continue;
+		if (sbx_cg_read_key(sub, "memory.oom_control", "oom_kill", &v) == 0)
+			sum += v;
+		sum += v1_oom_kills_below(sub);
+	}
+	return sum;
+}
+
 /* Usage from the files in DIR (v2 and v1 names differ, and co-mounted v1
  * controllers share a directory, so every name is tried).  Adds to `known`. */
 void sbx_cg_fs_usage_dir(const char *dir, struct sbx_cgroup_usage *ret)
@@ -195,7 +219,8 @@ void sbx_cg_fs_usage_dir(const char *dir, struct sbx_cgroup_usage *ret)
 		ret->known |= SBX_CGUSE_CPU_USEC;
 	}
 	if (sbx_cg_read_key(dir, "memory.oom_control", "oom_kill", &v) == 0) {
-		ret->oom_kills = v;
+		/* v1 counts a kill only in the victim's own cgroup: sum the subtree */
+		ret->oom_kills = v + v1_oom_kills_below(dir);
 		ret->known |= SBX_CGUSE_OOM_KILLS;
 	}
 }

@@ -646,14 +646,21 @@ static char *unified_mount(const char *root)
 	return NULL;
 }
 
+/* Whether the unified hierarchy has a controller the limits use.  Others
+ * (hugetlb, rdma, misc) do not count: a hybrid host often has hugetlb alone
+ * in its unified hierarchy and everything that matters in v1. */
 static bool v2_has_controllers(const char *root)
 {
+	static const char *const ours[] = { "memory", "pids", "cpu", "io" };
 	_cleanup_free_ char *m = unified_mount(root);
 	_cleanup_free_ char *s = NULL;
 
 	if (!m || sbx_cg_read(m, "cgroup.controllers", &s) < 0)
 		return false;
-	return s[strspn(s, " \n\t")] != '\0';
+	for (size_t i = 0; i < ELEMENTSOF(ours); i++)
+		if (sbx_cg_list_has(s, ours[i]))
+			return true;
+	return false;
 }
 
 static bool v1_mounted(const char *root, const char *ctrl)

@@ -62,7 +62,8 @@ struct sbx_cgroup_env {
 
 /* Which driver ENV selects on this host.  auto: systemd when
  * <run_root>/systemd/system exists, else v2 when the unified hierarchy has
- * controllers, else v1 when v1 controllers are mounted, else none.
+ * one of the controllers limits use (memory, pids, cpu, io: a hybrid host's
+ * lone hugetlb does not count), else v1 when v1 controllers are mounted, else none.
  * cgroupfs: v2, else v1, else -ENOENT.  systemd: -EOPNOTSUPP when built
  * without libsystemd.  Returns 0 or a negative errno. */
 int sbx_cgroup_detect(const struct sbx_cgroup_env *env, enum sbx_cgroup_kind *ret,

@@ -498,6 +498,10 @@ static void test_detect(void **state)
 	env.driver = SBX_CGROUP_AUTO;
 	assert_int_equal(sbx_cgroup_detect(&env, &k, &err), 0);
 	assert_int_equal(k, SBX_CGKIND_V1);
+	/* ... also when it has only controllers no limit uses (this machine) */
+	put_file(d, "cgroup.controllers", "hugetlb", 0444);
+	assert_int_equal(sbx_cgroup_detect(&env, &k, &err), 0);
+	assert_int_equal(k, SBX_CGKIND_V1);
 
 	/* the unified hierarchy gets controllers -> v2 */
 	put_file(d, "cgroup.controllers", "memory pids", 0444);
