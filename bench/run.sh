@@ -513,7 +513,9 @@ leak_check() {
 	local name=$1 b=$2 a=$3 cg=$4 procs mounts cgroups state nsfs
 	procs=$(cg_wait_empty "$cg" | paste -sd' ' -)
 	mounts=$(comm -13 "$b/mounts" "$a/mounts" | paste -sd';' -)
-	cgroups=$(comm -13 "$b/cgroups" "$a/cgroups" | paste -sd';' -)
+	# Only cgroups that can be ours: other sessions on a shared machine
+	# create cgroups of their own meanwhile.
+	cgroups=$(comm -13 "$b/cgroups" "$a/cgroups" | grep -E "$CG_MINE" | paste -sd';' -)
 	# Not a difference: once every session is closed and every sandbox
 	# gone, the state directory must be empty (but for users/ itself).
 	state=$(paste -sd';' - <"$a/state")
@@ -525,6 +527,8 @@ leak_check() {
 }
 
 if want leaks; then
+	# pam_sandbox's default cgroup parent, or a bench user's name or uid.
+	CG_MINE="pam_sandbox|$UPFX|user-($(cat "$W/pool.users" "$W/join.users" | xargs -n1 id -u | paste -sd'|' -))([^0-9]|\$)"
 	for r in "${ROLES[@]}"; do
 		for kind in first join; do
 			log "leaks: $LEAK_N forked open/close cycles, $r, $kind logins"
