@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 
@@ -63,6 +64,13 @@ static void cleanup_login(pam_handle_t *pamh, void *data, int error_status)
 	sbx_login_free(data);
 }
 
+static void cleanup_string(pam_handle_t *pamh, void *data, int error_status)
+{
+	(void)pamh;
+	(void)error_status;
+	free(data);
+}
+
 static void tell_user(pam_handle_t *pamh, int flags, const char *msg)
 {
 	if (!(flags & PAM_SILENT))
@@ -90,6 +98,7 @@ int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **ar
 		.service = item(pamh, PAM_SERVICE),
 		.rhost = item(pamh, PAM_RHOST),
 		.tty = item(pamh, PAM_TTY),
+		.xdg_session_id = pam_getenv(pamh, "XDG_SESSION_ID"),
 #ifdef SBX_TEST_INIT_PATH
 		/* Only in the module built for `make check`, which runs the
 		 * sandbox-init of the build tree. */
@@ -139,6 +148,21 @@ int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **ar
 			   "user %s: sandbox setup failed (%s); letting the login through UNCONFINED because on_error = allow",
 			   user, first);
 		break;
+	}
+
+	/* Per-session limits for pam_systemd, which runs after us on systemd
+	 * hosts and reads them from PAM data. */
+	for (char **kv = login->pam_data; kv && kv[0] && kv[1]; kv += 2) {
+		char *value = strdup(kv[1]);
+
+		if (!value || pam_set_data(pamh, kv[0], value, cleanup_string) != PAM_SUCCESS) {
+			free(value);
+			pam_syslog(pamh, LOG_ERR, "user %s: cannot hand %s to pam_systemd", user, kv[0]);
+			sbx_login_close(login, &err);
+			sbx_login_free(login);
+			sbx_error_clear(&err);
+			return PAM_SESSION_ERR;
+		}
 	}
 
 	if (login->warning.msg)

@@ -28,7 +28,7 @@ int sbx_cg_fs_attach(struct sbx_cgroup *cg, const char *leaf, pid_t pid, struct 
 	for (size_t i = 0; i < cg->n_h; i++) {
 		_cleanup_free_ char *rel = NULL;
 
-		r = sbx_cg_proc_path(cg->proc_root, pid, cg->h[i].ctrl, &rel);
+		r = sbx_cg_proc_path(cg->proc_root, cg->proc_fd, pid, cg->h[i].ctrl, &rel);
 		if (r == -ESRCH) {
 			r = sbx_error_set(err, ESRCH, "no process %d", (int)pid);
 			goto fail;

@@ -48,6 +48,7 @@ struct sbx_cgroup {
 	const struct sbx_cg_ops *ops;
 	enum sbx_cgroup_kind kind;
 	char *root, *proc_root, *run_root, *parent;
+	int proc_fd; /* the host /proc, opened with the handle; -1 if not */
 	bool parent_below_self;
 	unsigned timeout_ms;
 	uid_t uid;
@@ -95,7 +96,7 @@ int sbx_cg_strv_push(char ***v, char *s);
 /* The cgroup of PID (0 = self) in the hierarchy of CTRL ("" = the unified
  * one) from PROC_ROOT/PID/cgroup.  Returns 0, -ENOENT (no line), -ESRCH
  * (no such process), -ENOMEM. */
-int sbx_cg_proc_path(const char *proc_root, pid_t pid, const char *ctrl, char **ret);
+int sbx_cg_proc_path(const char *proc_root, int proc_fd, pid_t pid, const char *ctrl, char **ret);
 
 /* Every pid listed in DIR/cgroup.procs and in those of its descendants,
  * appended to *PIDS (*N entries).  Returns 0 or -errno. */

@@ -110,11 +110,11 @@ int sbx_cgroup_systemd_check_order(const char *xdg_session_id, const char *proc_
 	/* pam_systemd sets XDG_SESSION_ID in this PAM handle once it has
 	 * registered the session: it ran first, and it would move the process
 	 * again after us (systemd#13535) */
-	if (sbx_cg_proc_path(proc_root ? proc_root : "/proc", pid, "", &path) < 0 || !*path ||
+	if (sbx_cg_proc_path(proc_root ? proc_root : "/proc", -1, pid, "", &path) < 0 || !*path ||
 	    strcmp(path, "/") == 0) {
 		free(path);
 		path = NULL;
-		(void)sbx_cg_proc_path(proc_root ? proc_root : "/proc", pid, "name=systemd", &path);
+		(void)sbx_cg_proc_path(proc_root ? proc_root : "/proc", -1, pid, "name=systemd", &path);
 	}
 	return sbx_error_set(err, EINVAL,
 			     "pam_systemd ran before pam_sandbox (session %s%s%s is registered already): "
@@ -222,7 +222,7 @@ static bool pid_in(struct sbx_cgroup *cg, pid_t pid, const char *suffix)
 		_cleanup_free_ char *p = NULL;
 		size_t pl, sl = strlen(suffix);
 
-		if (sbx_cg_proc_path(cg->proc_root, pid, ctrls[i], &p) < 0)
+		if (sbx_cg_proc_path(cg->proc_root, cg->proc_fd, pid, ctrls[i], &p) < 0)
 			continue;
 		pl = strlen(p);
 		if (pl > sl && strcmp(p + pl - sl, suffix) == 0 && p[pl - sl - 1] == '/')
@@ -311,7 +311,7 @@ static int sd_usage(struct sbx_cgroup *cg, const char *leaf, struct sbx_cgroup_u
 	for (size_t i = 0; i < cg->n_h; i++) {
 		_cleanup_free_ char *rel = NULL, *dir = NULL;
 
-		if (sbx_cg_proc_path(cg->proc_root, m->pid, cg->h[i].ctrl, &rel) < 0)
+		if (sbx_cg_proc_path(cg->proc_root, cg->proc_fd, m->pid, cg->h[i].ctrl, &rel) < 0)
 			continue;
 		dir = sbx_cg_join(cg->h[i].mount, rel);
 		if (!dir)

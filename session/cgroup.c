@@ -278,21 +278,58 @@ void sbx_cg_rollback(char **created)
 	sbx_strv_free(created);
 }
 
-int sbx_cg_proc_path(const char *proc_root, pid_t pid, const char *ctrl, char **ret)
+/* Read PID's cgroup file through the /proc directory PROC_FD. */
+static int read_proc_cgroup(int proc_fd, const char *pidbuf, char **ret)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *buf = NULL;
+	char rel[48];
+	size_t len = 0, cap = 0;
+	ssize_t n;
+
+	snprintf(rel, sizeof(rel), "%s/cgroup", pidbuf);
+	fd = openat(proc_fd, rel, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		if (len + 512 > cap) {
+			char *b = realloc(buf, cap = cap ? cap * 2 : 1024);
+
+			if (!b)
+				return -ENOMEM;
+			buf = b;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	*ret = TAKE_PTR(buf);
+	return 0;
+}
+
+int sbx_cg_proc_path(const char *proc_root, int proc_fd, pid_t pid, const char *ctrl, char **ret)
 {
 	_cleanup_free_ char *s = NULL;
 	char pidbuf[32];
 	_cleanup_free_ char *dir = NULL;
 	int r;
 
-	if (pid > 0)
-		snprintf(pidbuf, sizeof(pidbuf), "%d", (int)pid);
+	if (pid > 0 || proc_fd >= 0)
+		snprintf(pidbuf, sizeof(pidbuf), "%d", (int)(pid > 0 ? pid : getpid()));
 	else
 		snprintf(pidbuf, sizeof(pidbuf), "self");
-	dir = sbx_cg_join(proc_root, pidbuf);
-	if (!dir)
-		return -ENOMEM;
-	r = sbx_cg_read(dir, "cgroup", &s);
+	if (proc_fd >= 0) {
+		r = read_proc_cgroup(proc_fd, pidbuf, &s);
+	} else {
+		dir = sbx_cg_join(proc_root, pidbuf);
+		if (!dir)
+			return -ENOMEM;
+		r = sbx_cg_read(dir, "cgroup", &s);
+	}
 	if (r == -ENOENT || r == -ESRCH)
 		return -ESRCH;
 	if (r < 0)
@@ -588,7 +625,7 @@ int sbx_cg_verify(struct sbx_cgroup *cg, size_t i, const char *leaf, pid_t pid,
 	want = leaf ? sbx_cg_join(user_rel, leaf) : strdup(user_rel);
 	if (!want)
 		return sbx_error_set(err, ENOMEM, "out of memory");
-	r = sbx_cg_proc_path(cg->proc_root, pid, h->ctrl, &have);
+	r = sbx_cg_proc_path(cg->proc_root, cg->proc_fd, pid, h->ctrl, &have);
 	if (r == -ESRCH)
 		return sbx_error_set(err, ESRCH, "pid %d vanished during placement", (int)pid);
 	if (r == -ENOENT)
@@ -746,6 +783,8 @@ void sbx_cgroup_free(struct sbx_cgroup *cg)
 	free(cg->moved);
 	free(cg->root);
 	free(cg->proc_root);
+	if (cg->proc_fd >= 0)
+		close(cg->proc_fd);
 	free(cg->run_root);
 	free(cg->parent);
 	free(cg->name);
@@ -765,7 +804,7 @@ static int add_hier(struct sbx_cgroup *cg, const char *ctrl, const char *mount,
 	if (cg->n_h >= SBX_CG_MAX_HIER)
 		return sbx_error_set(err, E2BIG, "too many cgroup hierarchies");
 	if (cg->parent_below_self) {
-		int r = sbx_cg_proc_path(cg->proc_root, 0, ctrl, &self);
+		int r = sbx_cg_proc_path(cg->proc_root, cg->proc_fd, 0, ctrl, &self);
 
 		if (r < 0)
 			return sbx_error_set(err, -r, "cannot find own cgroup%s%s in %s/self/cgroup: %s",
@@ -803,6 +842,7 @@ static int handle_new(const struct sbx_cgroup_env *env, uid_t uid, struct sbx_cg
 
 	if (!cg)
 		return sbx_error_set(err, ENOMEM, "out of memory");
+	cg->proc_fd = -1;
 	r = sbx_cgroup_detect(env, &cg->kind, err);
 	if (r < 0)
 		return r;
@@ -812,6 +852,11 @@ static int handle_new(const struct sbx_cgroup_env *env, uid_t uid, struct sbx_cg
 				     env->parent);
 	cg->root = strdup(root);
 	cg->proc_root = strdup(env->proc_root ? env->proc_root : DEFAULT_PROC);
+	/* The PAM process joins the sandbox's mount namespace after opening
+	 * the handle, where /proc shows only the sandbox's pids: keep the
+	 * host's /proc open to verify placements (and move out) at close. */
+	if (!env->proc_root)
+		cg->proc_fd = open(DEFAULT_PROC, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	cg->run_root = strdup(env->run_root ? env->run_root : DEFAULT_RUN);
 	cg->parent = strdup(env->parent ? env->parent : DEFAULT_PARENT);
 	cg->parent_below_self = env->parent_below_self;
@@ -911,6 +956,15 @@ static int handle_new(const struct sbx_cgroup_env *env, uid_t uid, struct sbx_cg
 		return sbx_error_set(err, ENOMEM, "out of memory");
 	*ret = TAKE_PTR(cg);
 	return 0;
+}
+
+void sbx_cgroup_env_init(struct sbx_cgroup_env *env, const struct sbx_settings *settings)
+{
+	*env = (struct sbx_cgroup_env){
+		.parent = settings->cgroup_parent,
+		.driver = settings->cgroup_driver,
+		.parent_below_self = settings->cgroup_nested,
+	};
 }
 
 int sbx_cgroup_user_open(const struct sbx_cgroup_env *env, uid_t uid,

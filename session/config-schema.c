@@ -431,10 +431,19 @@ static void k_audit_required(struct cfg_walk *w, const config_setting_t *s, cons
 		w->L->settings.audit_required = b;
 }
 
+static void k_cgroup_nested(struct cfg_walk *w, const config_setting_t *s, const char *path)
+{
+	bool b;
+
+	if (get_bool(w, s, path, &b))
+		w->L->settings.cgroup_nested = b;
+}
+
 static const struct key settings_keys[] = {
 	{ "on_error", k_on_error },
 	{ "cgroup_driver", k_cgroup_driver },
 	{ "cgroup_parent", k_cgroup_parent },
+	{ "cgroup_nested", k_cgroup_nested },
 	{ "state_dir", k_state_dir },
 	{ "audit_required", k_audit_required },
 };

@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "sandbox/audit.h"
+#include "sandbox/cgroup.h"
 #include "sandbox/cleanup.h"
 #include "sandbox/config.h"
 #include "sandbox/defaults.h"
@@ -52,6 +54,7 @@ void sbx_login_free(struct sbx_login *l)
 	free(l->role);
 	sbx_error_clear(&l->overridden);
 	sbx_error_clear(&l->warning);
+	sbx_strv_free(l->pam_data);
 	free(l);
 }
 SBX_DEFINE_CLEANUP(struct sbx_login, sbx_login_free)
@@ -155,11 +158,34 @@ static int confine(const struct sbx_login_request *req, const struct sbx_config 
 				   .init_path = req->init_path };
 	bool required = cfg->settings.audit_required;
 	struct sbx_audit_record rec;
+	struct sbx_cgroup_env cgenv;
+	enum sbx_cgroup_kind kind = SBX_CGKIND_NONE;
 	int r;
 
 	*reason = SBX_AUDIT_REASON_INTERNAL;
 	if (!priv)
 		return sbx_error_set(err, ENOMEM, "out of memory");
+
+	sbx_cgroup_env_init(&cgenv, &cfg->settings);
+	if (cfg->settings.cgroup_driver != SBX_CGROUP_NONE) {
+		paths.cgroup = &cgenv;
+		r = sbx_cgroup_detect(&cgenv, &kind, err);
+		if (r < 0) {
+			*reason = SBX_AUDIT_REASON_CGROUP_FAILED;
+			return r;
+		}
+	}
+	/* On systemd hosts pam_systemd creates the session scope: it must run
+	 * after us to take the limits we hand it as PAM data. */
+	if (kind == SBX_CGKIND_SYSTEMD) {
+		r = sbx_cgroup_systemd_check_order(req->xdg_session_id, NULL, getpid(), err);
+		if (r == 0)
+			r = sbx_cgroup_systemd_pam_data(&role->limits, &l->pam_data, err);
+		if (r < 0) {
+			*reason = SBX_AUDIT_REASON_CGROUP_FAILED;
+			return r;
+		}
+	}
 	priv->audit_required = required;
 	priv->rhost = req->rhost ? strdup(req->rhost) : NULL;
 	priv->tty = req->tty ? strdup(req->tty) : NULL;
@@ -173,7 +199,8 @@ static int confine(const struct sbx_login_request *req, const struct sbx_config 
 	}
 	r = sbx_session_open(priv->policy, &paths, &priv->session, &l->created, err);
 	if (r < 0) {
-		*reason = setup_reason(r);
+		*reason = strstr(sbx_error_text(err), "cgroup") ? SBX_AUDIT_REASON_CGROUP_FAILED
+								: setup_reason(r);
 		return r;
 	}
 
@@ -201,6 +228,7 @@ static int confine(const struct sbx_login_request *req, const struct sbx_config 
 		.event = l->created ? SBX_AUDIT_START : SBX_AUDIT_JOIN,
 		.user = user->name, .sandbox_id = sbx_session_sandbox_id(priv->session),
 		.role = role->name, .limits = &role->limits,
+		.cgroup = sbx_session_cgroup(priv->session),
 		.rhost = req->rhost, .terminal = req->tty,
 	};
 	ns_inodes(sbx_session_init_pid(priv->session), &rec.ns);
@@ -316,6 +344,7 @@ int sbx_login_close(struct sbx_login *l, struct sbx_error *err)
 {
 	struct login_priv *priv = l ? l->priv : NULL;
 	struct sbx_audit_record rec;
+	struct sbx_cgroup_usage use;
 	int r;
 
 	if (!priv || !priv->session)
@@ -326,6 +355,14 @@ int sbx_login_close(struct sbx_login *l, struct sbx_error *err)
 		.rhost = priv->rhost, .terminal = priv->tty,
 	};
 	r = sbx_session_close(priv->session, err);
+	if (sbx_session_usage(priv->session, &use)) {
+		rec.usage = (struct sbx_audit_usage){
+			.mem_peak = use.mem_peak, .oom_kill = use.oom_kills, .cpu_usec = use.cpu_usec,
+			.set = (use.known & SBX_CGUSE_MEM_PEAK ? SBX_AUDIT_USAGE_MEM_PEAK : 0) |
+			       (use.known & SBX_CGUSE_OOM_KILLS ? SBX_AUDIT_USAGE_OOM_KILL : 0) |
+			       (use.known & SBX_CGUSE_CPU_USEC ? SBX_AUDIT_USAGE_CPU_USEC : 0),
+		};
+	}
 	if (r < 0) {
 		struct sbx_audit_record e = rec;
 

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "confine.h"
+#include "sandbox/cgroup.h"
 #include "sandbox/cleanup.h"
 #include "sandbox/sandbox.h"
 
@@ -36,6 +37,11 @@ struct sbx_session {
 	unsigned long long init_start;
 	bool closed;
 	char id[48];
+	struct sbx_cgroup *cg;  /* the user's cgroup, NULL without a driver */
+	char sid[24];           /* our session cgroup: the opener's pid */
+	bool in_session_cg;     /* the caller was moved into it */
+	bool have_usage;
+	struct sbx_cgroup_usage usage; /* of the session cgroup, at close */
 };
 
 static void session_free(struct sbx_session *s)
@@ -48,6 +54,7 @@ static void session_free(struct sbx_session *s)
 		close(s->proc_fd);
 	if (s->pidfd >= 0)
 		close(s->pidfd);
+	sbx_cgroup_free(s->cg);
 	free(s);
 }
 
@@ -66,6 +73,19 @@ pid_t sbx_session_init_pid(const struct sbx_session *s)
 const char *sbx_session_sandbox_id(const struct sbx_session *s)
 {
 	return s ? s->id : "";
+}
+
+bool sbx_session_usage(const struct sbx_session *s, struct sbx_cgroup_usage *ret)
+{
+	if (!s || !s->have_usage)
+		return false;
+	*ret = s->usage;
+	return true;
+}
+
+const char *sbx_session_cgroup(const struct sbx_session *s)
+{
+	return s && s->cg ? sbx_cgroup_path(s->cg) : NULL;
 }
 
 static void make_id(char *buf, size_t len, uid_t uid, unsigned long long start)
@@ -154,6 +174,21 @@ static int find_sandbox(int users_fd, int proc_fd, uid_t uid, struct sbx_state *
 	return 1;
 }
 
+/* Kill whatever is left in the user's cgroup (processes of a role without
+ * a pid namespace; stragglers of the pid namespace still being reaped) and
+ * remove it.  Best effort: sandboxctl gc removes what is still busy. */
+static void end_cgroup(struct sbx_cgroup *cg)
+{
+	if (!cg)
+		return;
+	(void)sbx_cgroup_user_kill(cg, NULL);
+	for (int i = 0; i < 50; i++) {
+		if (sbx_cgroup_user_remove(cg, NULL) != -EBUSY)
+			break;
+		usleep(2000);
+	}
+}
+
 /* Leave the sandbox: remove our record; end the sandbox when nothing keeps
  * it.  Called with the lock held, as the last thing before letting it go
  * (ending the sandbox unlinks the lock file).  CREATED: this call made the
@@ -163,6 +198,14 @@ static void leave_locked(struct sbx_session *s, bool linger, bool created)
 {
 	unsigned live = 0;
 
+	/* Out of the session cgroup first (the caller is still in it), so
+	 * that it can be removed and its usage read for the audit record;
+	 * -EBUSY just means processes of the session linger in it. */
+	if (s->in_session_cg) {
+		s->have_usage = sbx_cgroup_session_close(s->cg, s->sid, &s->usage, NULL) == 0 ||
+				s->usage.known;
+		s->in_session_cg = false;
+	}
 	(void)sbx_state_del_session(s->users_fd, s->uid, s->self_pid, s->self_start);
 	if (sbx_state_live_sessions(s->users_fd, s->uid, s->proc_fd, true, &live) < 0)
 		live = 1;
@@ -171,6 +214,7 @@ static void leave_locked(struct sbx_session *s, bool linger, bool created)
 	if (!linger || created) {
 		end_init(s->pidfd, s->init_pid);
 		(void)sbx_state_remove(s->users_fd, s->uid, true);
+		end_cgroup(s->cg);
 	} else {
 		/* The init re-checks now instead of at its next tick. */
 		(void)sbx_ns_signal(s->pidfd, s->init_pid, SIGUSR1);
@@ -184,7 +228,7 @@ int sbx_session_open(const struct sbx_policy *p, const struct sbx_paths *paths,
 	_cleanup_close_ int lock = -1, exe_fd = -1;
 	struct sbx_state st = { 0 };
 	unsigned ns = policy_namespaces(p);
-	bool created = false;
+	bool created = false, found;
 	int r;
 
 	if (!p->role.sandbox)
@@ -223,7 +267,17 @@ int sbx_session_open(const struct sbx_policy *p, const struct sbx_paths *paths,
 	r = find_sandbox(s->users_fd, s->proc_fd, s->uid, &st, &s->pidfd, err);
 	if (r < 0)
 		return r;
-	if (r > 0) {
+	found = r > 0;
+	/* The user's cgroup with the role's limits (idempotent on join: the
+	 * limits of the current configuration win). */
+	if (paths && paths->cgroup) {
+		r = sbx_cgroup_user_open(paths->cgroup, s->uid, &p->role.limits, &s->cg, err);
+		if (r < 0) {
+			sbx_state_clear(&st);
+			return r;
+		}
+	}
+	if (found) {
 		unsigned max = p->role.session.max_sessions, live = 0;
 
 		if (max > 0 &&
@@ -276,6 +330,22 @@ int sbx_session_open(const struct sbx_policy *p, const struct sbx_paths *paths,
 	s->init_start = st.init_start;
 	make_id(s->id, sizeof(s->id), s->uid, st.init_start);
 
+	/* Into the session cgroup before joining: everything the caller
+	 * starts from now on (the user's session) is accounted there. */
+	if (s->cg) {
+		snprintf(s->sid, sizeof(s->sid), "%d", (int)s->self_pid);
+		r = sbx_cgroup_attach_session(s->cg, s->sid, s->self_pid, err);
+		if (r < 0) {
+			if (created) {
+				end_init(s->pidfd, st.init_pid);
+				(void)sbx_state_remove(s->users_fd, s->uid, false);
+				end_cgroup(s->cg);
+			}
+			sbx_state_clear(&st);
+			return r;
+		}
+		s->in_session_cg = true;
+	}
 	r = sbx_state_add_session(s->users_fd, s->uid, s->self_pid, s->self_start, err);
 	if (r == 0)
 		r = sbx_ns_join(s->pidfd, st.namespaces, err);
@@ -322,8 +392,12 @@ int sbx_session_close(struct sbx_session *s, struct sbx_error *err)
 		leave_locked(s, st.linger, false);
 	} else {
 		/* Our sandbox was stopped (and maybe another made since): only
-		 * our record may be left. */
+		 * our record and session cgroup may be left. */
 		sbx_error_clear(err);
+		if (s->in_session_cg) {
+			s->have_usage = sbx_cgroup_session_close(s->cg, s->sid, &s->usage, NULL) == 0;
+			s->in_session_cg = false;
+		}
 		(void)sbx_state_del_session(s->users_fd, s->uid, s->self_pid, s->self_start);
 	}
 	sbx_state_clear(&st);
@@ -485,6 +559,14 @@ int sbx_sandbox_stop(const struct sbx_paths *paths, uid_t uid, struct sbx_error 
 		end_init(pidfd, st.init_pid);
 	sbx_state_clear(&st);
 	(void)sbx_state_remove(users_fd, uid, true);
+	if (paths && paths->cgroup) {
+		struct sbx_cgroup *cg = NULL;
+
+		if (sbx_cgroup_user_get(paths->cgroup, uid, &cg, NULL) == 0) {
+			end_cgroup(cg);
+			sbx_cgroup_free(cg);
+		}
+	}
 	return r > 0 ? 0 : sbx_error_set(err, ESRCH, "uid %u has no sandbox", (unsigned)uid);
 }
 
@@ -589,6 +671,15 @@ int sbx_sandbox_gc(const struct sbx_paths *paths, unsigned *ret_removed, struct 
 	closedir(d);
 	for (size_t i = 0; i < n; i++)
 		removed += gc_user(users_fd, proc_fd, uids[i]);
+	/* Then the cgroups nothing lives in any more (a lingering sandbox
+	 * that ended by itself, a crash). */
+	if (paths && paths->cgroup) {
+		unsigned cg_removed = 0;
+
+		r = sbx_cgroup_gc(paths->cgroup, &cg_removed, err);
+		if (r < 0)
+			return r;
+	}
 	if (ret_removed)
 		*ret_removed = removed;
 	return 0;

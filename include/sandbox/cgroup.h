@@ -66,6 +66,10 @@ struct sbx_cgroup_env {
  * lone hugetlb does not count), else v1 when v1 controllers are mounted, else none.
  * cgroupfs: v2, else v1, else -ENOENT.  systemd: -EOPNOTSUPP when built
  * without libsystemd.  Returns 0 or a negative errno. */
+/* The environment the configuration asks for: driver, parent, nesting.
+ * Roots are the real ones (NULL). */
+void sbx_cgroup_env_init(struct sbx_cgroup_env *env, const struct sbx_settings *settings);
+
 int sbx_cgroup_detect(const struct sbx_cgroup_env *env, enum sbx_cgroup_kind *ret,
 		      struct sbx_error *err);
 

@@ -124,6 +124,7 @@ struct sbx_settings {
 	enum sbx_on_error on_error;           /* default deny */
 	enum sbx_cgroup_driver cgroup_driver; /* default auto */
 	char *cgroup_parent;                  /* default "pam_sandbox" */
+	bool cgroup_nested;                   /* parent below the caller's own cgroup; default false */
 	char *state_dir;                      /* default "/run/pam_sandbox" */
 	bool audit_required;                  /* default false */
 };

@@ -27,6 +27,7 @@ struct sbx_login_request {
 	const char *rhost;   /* PAM_RHOST, may be NULL */
 	const char *tty;     /* PAM_TTY, may be NULL */
 	const char *init_path; /* the sandbox-init program; NULL: the installed one */
+	const char *xdg_session_id; /* pam_getenv(XDG_SESSION_ID): set when pam_systemd ran first */
 };
 
 struct sbx_login {
@@ -36,6 +37,8 @@ struct sbx_login {
 	bool created; /* CONFINED: this login started the sandbox */
 	struct sbx_error overridden; /* ALLOWED: the failure on_error let through */
 	struct sbx_error warning;    /* to log once, e.g. "audit records are being dropped" */
+	char **pam_data; /* systemd hosts: key, value, ..., NULL for pam_set_data
+			  * (systemd.memory_max ...), read by pam_systemd after us */
 	void *priv;   /* engine state kept until close */
 };
 

@@ -33,9 +33,16 @@ struct sbx_session;
 /* Roots, so tests can use a temporary directory.  Fields left NULL take
  * the defaults: state_dir "/run/pam_sandbox", init_path
  * SBX_LIBEXECDIR "/sandbox-init". */
+struct sbx_cgroup_env;
+struct sbx_cgroup_usage;
 struct sbx_paths {
 	const char *state_dir;
 	const char *init_path; /* the sandbox-init program */
+	/* The cgroup driver's environment; NULL: no cgroups (driver "none").
+	 * With one, the user's cgroup holds the role's limits, the init goes
+	 * into its "init" leaf and the calling process into a session child,
+	 * all under the user's lock. */
+	const struct sbx_cgroup_env *cgroup;
 };
 
 /* Called in the PAM process (sshd's privileged monitor, root).  Creates the
@@ -68,6 +75,12 @@ int sbx_session_close(struct sbx_session *s, struct sbx_error *err);
 
 /* Accepts NULL.  Does not close the session (closes its descriptors). */
 void sbx_session_free(struct sbx_session *s);
+
+/* Resource use of the session's cgroup, read when it closed.  Returns false
+ * when there is none (no cgroup driver, or not closed yet). */
+bool sbx_session_usage(const struct sbx_session *s, struct sbx_cgroup_usage *ret);
+/* The user's cgroup path, for the audit record; NULL without cgroups. */
+const char *sbx_session_cgroup(const struct sbx_session *s);
 
 /* Accessors for the glue (audit records, cgroup placement). */
 pid_t sbx_session_init_pid(const struct sbx_session *s); /* host pid of the init */
