@@ -109,16 +109,17 @@ int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **ar
 	r = sbx_login_open(&req, &login, &err);
 	if (r < 0) {
 		/* The one place engine errors become PAM codes. */
-		sbx_error_first(&err, first, sizeof(first));
+		const char *why = sbx_error_first(&err, first, sizeof(first));
+
 		if (r == -EACCES) {
-			pam_syslog(pamh, LOG_NOTICE, "user %s: login refused: %s", user, first);
+			pam_syslog(pamh, LOG_NOTICE, "user %s: login refused: %s", user, why);
 			tell_user(pamh, flags, "Login refused by the sandbox policy.");
 			pr = PAM_PERM_DENIED;
 		} else if (r == -ENXIO) {
-			pam_syslog(pamh, LOG_ERR, "user %s: %s", user, first);
+			pam_syslog(pamh, LOG_ERR, "user %s: %s", user, why);
 			pr = PAM_USER_UNKNOWN;
 		} else {
-			pam_syslog(pamh, LOG_ERR, "user %s: session refused: %s%s", user, first,
+			pam_syslog(pamh, LOG_ERR, "user %s: session refused: %s%s", user, why,
 				   err.count > 1 ? " (and more: run sandboxctl check)" : "");
 			tell_user(pamh, flags, "Could not set up your sandbox; the session is refused.");
 			pr = PAM_SESSION_ERR;
@@ -143,10 +144,9 @@ int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **ar
 			pam_syslog(pamh, LOG_DEBUG, "user %s: assigned \"none\": not confined", user);
 		break;
 	case SBX_LOGIN_ALLOWED:
-		sbx_error_first(&login->overridden, first, sizeof(first));
 		pam_syslog(pamh, LOG_WARNING,
 			   "user %s: sandbox setup failed (%s); letting the login through UNCONFINED because on_error = allow",
-			   user, first);
+			   user, sbx_error_first(&login->overridden, first, sizeof(first)));
 		break;
 	}
 

@@ -120,8 +120,13 @@ const char *sbx_error_first(const struct sbx_error *err, char *buf, size_t len)
 	size_t n;
 
 	if (!err || !err->msg) {
-		if (err && err->code)
-			return strerror_r(err->code, buf, len) ? generic : buf;
+		if (err && err->code) {
+			/* GNU strerror_r (we build with _GNU_SOURCE): it returns
+			 * the text, which may or may not be in buf. */
+			const char *t = strerror_r(err->code, buf, len);
+
+			return t ? t : generic;
+		}
 		return generic;
 	}
 	nl = strchr(err->msg, '\n');
