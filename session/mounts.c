@@ -217,8 +217,16 @@ static int mount_tmp(const char *path, bool optional, struct sbx_error *err)
 	return attach(m, fd, what, err);
 }
 
-/* The source of every hide: a detached read-only tmpfs holding an empty
- * directory "d" and an empty file "f", both mode 0000 and root's. */
+/* Where the hide source is attached while the hides are made: kernels
+ * before about 6.15 refuse to clone (open_tree) from a mount that is not in
+ * the caller's namespace, so the source must be attached somewhere first.
+ * /proc always exists, hidden paths never lie below it (it is replaced
+ * later), and the source is detached again right after the hides. */
+#define HIDE_SOURCE_SPOT "/proc"
+
+/* The source of every hide: a read-only tmpfs holding an empty directory
+ * "d" and an empty file "f", both mode 0000 and root's, attached on
+ * HIDE_SOURCE_SPOT until hide_source_detach(). */
 static int hide_source(int *ret_fd, struct sbx_error *err)
 {
 	_cleanup_close_ int m = -1;
@@ -237,7 +245,20 @@ static int hide_source(int *ret_fd, struct sbx_error *err)
 	r = set_attr(m, 0, MOUNT_ATTR_RDONLY, "hide: read-only", err);
 	if (r < 0)
 		return r;
+	if (move_mount(m, "", AT_FDCWD, HIDE_SOURCE_SPOT, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return sbx_error_set(err, errno, "hide: attach the source: %m");
 	*ret_fd = TAKE_FD(m);
+	return 0;
+}
+
+static int hide_source_detach(int *src, struct sbx_error *err)
+{
+	if (*src < 0)
+		return 0;
+	sbx_closep(src);
+	*src = -1;
+	if (umount2(HIDE_SOURCE_SPOT, MNT_DETACH) < 0)
+		return sbx_error_set(err, errno, "hide: detach the source: %m");
 	return 0;
 }
 
@@ -370,6 +391,8 @@ int sbx_mounts_setup(const struct sbx_policy *p, bool with_proc, struct sbx_erro
 		r = mount_homes(p->home, home_fd, err);
 	for (size_t i = 0; i < fs->n_hidden && r == 0; i++)
 		r = mount_hidden(&fs->hidden[i], &hide_src, err);
+	if (r == 0)
+		r = hide_source_detach(&hide_src, err);
 	for (size_t i = 0; i < fs->n_binds && r == 0; i++) {
 		const struct sbx_bind *b = &fs->binds[i];
 		_cleanup_close_ int target = -1;

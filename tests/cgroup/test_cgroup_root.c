@@ -176,8 +176,8 @@ static void test_placement(void **state)
 	for (size_t i = 0; i < cg->n_h; i++) {
 		_cleanup_free_ char *pa = NULL, *pb = NULL;
 
-		assert_int_equal(sbx_cg_proc_path("/proc", a, cg->h[i].ctrl, &pa), 0);
-		assert_int_equal(sbx_cg_proc_path("/proc", b, cg->h[i].ctrl, &pb), 0);
+		assert_int_equal(sbx_cg_proc_path("/proc", -1, a, cg->h[i].ctrl, &pa), 0);
+		assert_int_equal(sbx_cg_proc_path("/proc", -1, b, cg->h[i].ctrl, &pb), 0);
 		snprintf(want, sizeof(want), "%s/%s/session-t1", cg->h[i].base_rel, "user-60001");
 		assert_string_equal(pa, want);
 		snprintf(want, sizeof(want), "%s/%s/init", cg->h[i].base_rel, "user-60001");
@@ -196,11 +196,11 @@ static void test_placement(void **state)
 
 			assert_int_equal(sbx_cg_move(dir, c, &err), 0);
 		}
-		assert_int_equal(sbx_cg_proc_path("/proc", 0, "pids", &origin), 0);
+		assert_int_equal(sbx_cg_proc_path("/proc", -1, 0, "pids", &origin), 0);
 		assert_int_equal(sbx_cgroup_session_close(cg, "t1", NULL, &err), -EBUSY);
 		assert_non_null(strstr(sbx_error_text(&err), "still has processes"));
 		sbx_error_clear(&err);
-		assert_int_equal(sbx_cg_proc_path("/proc", a, "pids", &back), 0);
+		assert_int_equal(sbx_cg_proc_path("/proc", -1, a, "pids", &back), 0);
 		assert_string_equal(back, origin);
 		release(goc);
 		release(go1);
@@ -428,7 +428,7 @@ static int group_teardown(void **state)
 							 access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0 ? "" : "unified");
 		struct stat st;
 
-		if (sbx_cg_proc_path("/proc", 0, ctrls[i], &self) < 0 || !mount)
+		if (sbx_cg_proc_path("/proc", -1, 0, ctrls[i], &self) < 0 || !mount)
 			continue;
 		rel = sbx_cg_join(self, parent);
 		dir = rel ? sbx_cg_join(mount, rel) : NULL;
