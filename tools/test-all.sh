@@ -78,6 +78,20 @@ if [ "$built" = 1 ]; then
 		record check FAIL "see test-suite.log above"
 	fi
 
+	step "make check-vm (systemd host in a qemu guest)"
+	if make -C build/ci check-vm; then
+		record check-vm PASS
+	else
+		record check-vm FAIL "see the suite output above"
+	fi
+
+	step "benchmark smoke run (bench/run.sh --smoke, no targets)"
+	if bench/run.sh --smoke; then
+		record bench-smoke PASS
+	else
+		record bench-smoke FAIL
+	fi
+
 	step "make distcheck"
 	if make -C build/ci -j"$jobs" distcheck; then
 		record distcheck PASS
