@@ -1111,6 +1111,10 @@ int sbx_report_parse_time(const char *s, time_t now, time_t *ret)
 		*ret = now;
 		return 0;
 	}
+	if (!strcmp(s, "recent")) { /* as ausearch: ten minutes ago */
+		*ret = now - 600;
+		return 0;
+	}
 	if (!strcmp(s, "today") || !strcmp(s, "yesterday")) {
 		tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
 		if (s[0] == 'y')

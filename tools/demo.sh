@@ -97,7 +97,9 @@ cat >"$conf" <<EOF
 # pam_sandbox demo configuration (written by tools/demo.sh)
 settings = {
   on_error = "deny";          # a sandbox that cannot be built refuses the login
-  cgroup_driver = "none";
+  cgroup_driver = "cgroupfs";  # this host has no systemd: manage cgroups directly
+  cgroup_nested = true;        # below the demo's own cgroup, not the host's root
+  cgroup_parent = "pam_sandbox-demo-$SBX_RUN";
   state_dir = "$state_dir";
   audit_required = false;
 };
@@ -122,14 +124,17 @@ roles = {
       hidden = [ "/root", "-/var/log/audit" ];
     };
     network = "host";
+    limits = { memory = "2G"; pids = 512; cpus = 1.5; };
     privileges = { capabilities = [ ]; no_new_privs = false; };
     session = { linger = true; };
   };
   restricted = {
     inherits = "developer";
     network = "none";
+    limits = { memory = "512M"; pids = 128; cpus = 0.5; };
     privileges = { no_new_privs = true; };
     session = { linger = false; };
+    audit = { tty = true; };
   };
   admin = { sandbox = false; };
 };
@@ -191,18 +196,52 @@ login_as() {
 		sbx_log_grep "$SBX_SSHD_NAME.*pam_sandbox" | tail -n 5 | sed -e 's/^<[0-9]*>//' -e 's/^/    /'
 	fi
 }
+# Audit: auditd running (started if it was not, never stopped), plus exec
+# and denied-open rules for the demo users only, removed at the end.
+audit_ok=0
+if command -v auditctl >/dev/null 2>&1 && auditctl -s >/dev/null 2>&1; then
+	if [ "$(auditctl -s | awk '$1 == "pid" { print $2 }')" = 0 ]; then
+		"$(command -v auditd || echo /sbin/auditd)" && sleep 1
+	fi
+	if [ "$(auditctl -s | awk '$1 == "pid" { print $2 }')" != 0 ]; then
+		audit_ok=1
+		for u in "$dev" "$contractor"; do
+			uid=$(id -u "$u")
+			auditctl -a always,exit -F arch=b64 -S execve -F auid="$uid" -k sandbox-exec &&
+				sbx_on_exit auditctl -d always,exit -F arch=b64 -S execve -F auid="$uid" -k sandbox-exec
+			auditctl -a always,exit -F arch=b64 -S open,openat -F exit=-EACCES -F auid="$uid" -k sandbox-denied &&
+				sbx_on_exit auditctl -d always,exit -F arch=b64 -S open,openat -F exit=-EACCES -F auid="$uid" -k sandbox-denied
+		done
+	fi
+fi
+
+audit_since=("$(date +%x)" "$(date +%T)")
+
+# A session of the developer held open, to show `sandboxctl list`.
+sbx_ssh "$dev" "sleep 8" </dev/null >/dev/null 2>&1 &
+hold=$!
+
 login_as "$dev" "role developer: own namespaces, other homes hidden, /usr read-only, no capabilities"
 login_as "$contractor" "role restricted: as developer, plus no network and no_new_privs"
 login_as "$admin" "role admin: exempt, not confined"
+
+say "sandboxctl list: live sandboxes, sessions and their resource use"
+run "$ctl" -c "$conf" list
+wait "$hold" 2>/dev/null
 
 say "What pam_sandbox logged (syslog, authpriv)"
 sbx_log_grep "$SBX_SSHD_NAME.*pam_sandbox" | tail -n 20 | sed -e 's/^<[0-9]*>//' -e 's/^/    /'
 
 # ---- 5. audit trail ----------------------------------------------------------------
 say "Audit trail"
-# DEMO-AUDIT: the audit issue adds here `ausearch -m USER_START,USER_END
-# -ts recent -i` for the demo logins and `sandboxctl report`.
-echo "  (shown here once audit records are implemented)"
+if [ "$audit_ok" = 1 ]; then
+	sleep 1
+	run ausearch --input-logs -i -m USER_START,USER_END -ua "$contractor" -ts "${audit_since[@]}" </dev/null
+	say "sandboxctl report --user $contractor (per-session timeline from the audit log)"
+	run "$ctl" report --user "$contractor" --since recent
+else
+	echo "  (no audit subsystem here: nothing to show)"
+fi
 
 say "Done. Cleaning up."
 exit 0

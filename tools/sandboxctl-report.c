@@ -42,7 +42,7 @@ static void report_usage(FILE *f)
 	      "  -r, --role ROLE     only sessions in ROLE\n"
 	      "      --since TIME    sessions started at or after TIME\n"
 	      "      --until TIME    sessions started at or before TIME\n"
-	      "                      TIME: YYYY-MM-DD[ HH:MM[:SS]], @EPOCH, now, today, yesterday\n"
+	      "                      TIME: YYYY-MM-DD[ HH:MM[:SS]], @EPOCH, now, recent (10 min ago), today, yesterday\n"
 	      "      --json          JSON array of sessions\n"
 	      "      --csv           CSV, one row per timeline event\n"
 	      "      --stats         print counts, time and peak memory to stderr\n",
