@@ -229,11 +229,256 @@ test_audit_sandbox_record() {
 	pass "$(grep -o 'op=sandbox-[a-z]*' <<<"$out" | head -1) sandbox-role=developer, audit session $ses"
 }
 
-# Later: the systemd cgroup driver (limits on session-N.scope and
-# user-UID.slice through `systemctl show -p MemoryMax/TasksMax`, a fork bomb
-# stopped by TasksMax, a memory hog OOM-killed in its scope, the sandbox
-# init in a scope of its own): one test_* function each, added to the list
-# in main.
+# ---- the systemd cgroup driver ----------------------------------------------
+# pam_sandbox.conf gives the developer role memory = "256M", pids = 64,
+# cpus = 0.5: the values below.
+lim_mem=268435456
+lim_pids=64
+
+# hold_login VAR USER: a login of USER that stays open until
+# vm_ssh_bg_end; VAR gets its handle.  Its output has SID= (logind's
+# session), CG= (the shell's cgroup), PIDNS= (its pid namespace), READY.
+# Returns 1 when the login did not come up in 60 s.
+hold_login() {
+	local __hl_var=$1 __hl_user=$2 __hl_h
+	vm_ssh_bg __hl_h -u "$__hl_user" 'echo "SID=$XDG_SESSION_ID"; echo "CG=$(cat /proc/self/cgroup)";
+		echo "PIDNS=$(readlink /proc/self/ns/pid)"; echo READY; read x'
+	printf -v "$__hl_var" '%s' "$__hl_h"
+	vm_ssh_bg_expect "$__hl_h" '^READY' 60
+}
+
+# held HANDLE KEY: the value of KEY= in a held login's output.
+held() { sed -n "s/^$2=//p" "$VM_DIR/bg.$1.out" | head -1; }
+
+# A held login that did not come up: say why, end it.
+hold_failed() {
+	fail "ssh login of $2 failed: $(tr '\n' ' ' <"$VM_DIR/bg.$1.out")"
+	vm_ssh_bg_end "$1"
+	guest_why
+}
+
+# (6) The role's limits are where systemd shows them: on user-UID.slice
+# (SetUnitProperties over D-Bus) and on the login's session-N.scope (PAM
+# data read by pam_systemd), in systemctl and in the kernel's files.
+test_cgroup_limits() {
+	[ "$module" = 1 ] || { skip "pam_sandbox is not in the stack (VM_MODULE=0)"; return; }
+	local u=sbxvm1 uid h sid slice scope kern
+	uid=$(uid_of $u)
+	hold_login h $u || { hold_failed "$h" $u; return; }
+	sid=$(held "$h" SID)
+	slice=$(groot "systemctl show user-$uid.slice -p MemoryMax -p TasksMax -p CPUQuotaPerSecUSec" 2>&1)
+	scope=$(groot "systemctl show session-$sid.scope -p MemoryMax -p TasksMax" 2>&1)
+	kern=$(groot "cd /sys/fs/cgroup/user.slice/user-$uid.slice &&
+		echo \"slice memory.max=\$(cat memory.max) pids.max=\$(cat pids.max) cpu.max=\$(cat cpu.max 2>&1)\" &&
+		cd session-$sid.scope &&
+		echo \"scope memory.max=\$(cat memory.max) pids.max=\$(cat pids.max)\"" 2>&1)
+	vm_ssh_bg_end "$h"
+	echo "  user-$uid.slice: $(tr '\n' ' ' <<<"$slice")"
+	echo "  session-$sid.scope: $(tr '\n' ' ' <<<"$scope")"
+	sed 's/^/  kernel: /' <<<"$kern"
+	local bad=() want
+	[ -n "$sid" ] || bad+=("no XDG_SESSION_ID in the login")
+	for want in "MemoryMax=$lim_mem" "TasksMax=$lim_pids" "CPUQuotaPerSecUSec=500ms"; do
+		grep -qx "$want" <<<"$slice" || bad+=("user-$uid.slice: not $want")
+	done
+	for want in "MemoryMax=$lim_mem" "TasksMax=$lim_pids"; do
+		grep -qx "$want" <<<"$scope" || bad+=("session-$sid.scope: not $want")
+	done
+	grep -qx "slice memory.max=$lim_mem pids.max=$lim_pids cpu.max=50000 100000" <<<"$kern" ||
+		bad+=("the slice's cgroup files disagree")
+	grep -qx "scope memory.max=$lim_mem pids.max=$lim_pids" <<<"$kern" ||
+		bad+=("the scope's cgroup files disagree")
+	if [ ${#bad[@]} -gt 0 ]; then
+		fail "$(IFS=';'; echo "${bad[*]}")"
+		guest_why
+		return
+	fi
+	pass "user-$uid.slice and session-$sid.scope: MemoryMax=$lim_mem TasksMax=$lim_pids, slice CPUQuota 500ms/s"
+}
+
+# (7) The sandbox's init (sandbox-init, pid 1 of the login's pid namespace)
+# runs in pam-sandbox-UID.scope under user-UID.slice, an active unit; the
+# login's shell stays in its session-N.scope.
+test_sandbox_init_scope() {
+	[ "$module" = 1 ] || { skip "pam_sandbox is not in the stack (VM_MODULE=0)"; return; }
+	local u=sbxvm1 uid h sid cg pidns inits unit
+	uid=$(uid_of $u)
+	hold_login h $u || { hold_failed "$h" $u; return; }
+	sid=$(held "$h" SID)
+	cg=$(held "$h" CG)
+	pidns=$(held "$h" PIDNS)
+	# Every process in the login's pid namespace that is pid 1 there:
+	# host pid, name, cgroup.
+	inits=$(groot "for d in /proc/[0-9]*; do
+		[ \"\$(readlink \$d/ns/pid 2>/dev/null)\" = '$pidns' ] || continue
+		ns=\$(sed -n 's/^NSpid:.*[[:space:]]//p' \$d/status 2>/dev/null)
+		[ \"\$ns\" = 1 ] || continue
+		echo \"\${d#/proc/} \$(cat \$d/comm) \$(cat \$d/cgroup)\"
+	done" 2>&1)
+	unit=$(groot "systemctl show pam-sandbox-$uid.scope -p ActiveState -p Slice" 2>&1)
+	vm_ssh_bg_end "$h"
+	echo "  login $sid ($pidns): shell in $cg"
+	echo "  pid 1 of the sandbox: $inits"
+	echo "  pam-sandbox-$uid.scope: $(tr '\n' ' ' <<<"$unit")"
+	local bad=()
+	[ "$cg" = "0::/user.slice/user-$uid.slice/session-$sid.scope" ] ||
+		bad+=("the login's shell is in '$cg', not session-$sid.scope")
+	[ "$(wc -l <<<"$inits")" = 1 ] && [ -n "$inits" ] ||
+		bad+=("not exactly one pid 1 in the login's pid namespace: '$inits'")
+	local pid comm icg
+	read -r pid comm icg <<<"$inits"
+	[ "$comm" = sandbox-init ] || bad+=("pid 1 of the sandbox (host pid $pid) is '$comm', not sandbox-init")
+	[ "$icg" = "0::/user.slice/user-$uid.slice/pam-sandbox-$uid.scope" ] ||
+		bad+=("sandbox-init is in '$icg', not pam-sandbox-$uid.scope")
+	grep -qx ActiveState=active <<<"$unit" || bad+=("pam-sandbox-$uid.scope is not active")
+	grep -qx "Slice=user-$uid.slice" <<<"$unit" || bad+=("pam-sandbox-$uid.scope is not in user-$uid.slice")
+	if [ ${#bad[@]} -gt 0 ]; then
+		fail "$(IFS=';'; echo "${bad[*]}")"
+		return
+	fi
+	pass "sandbox-init (host pid $pid) in pam-sandbox-$uid.scope, shell in session-$sid.scope"
+}
+
+# (8) Two concurrent logins of one user: logind tracks both (each listed,
+# each shell in its own session scope), and both are among the user's
+# sessions.
+test_two_sessions_tracked() {
+	local u=sbxvm1 uid h1 h2 s1 s2 c1 c2 list sessions
+	uid=$(uid_of $u)
+	hold_login h1 $u || { hold_failed "$h1" $u; return; }
+	if ! hold_login h2 $u; then
+		vm_ssh_bg_end "$h1"
+		hold_failed "$h2" $u
+		return
+	fi
+	s1=$(held "$h1" SID)
+	s2=$(held "$h2" SID)
+	c1=$(held "$h1" CG)
+	c2=$(held "$h2" CG)
+	list=$(groot 'loginctl list-sessions --no-legend' 2>&1)
+	sessions=$(groot "loginctl show-user $u -p Sessions --value" 2>&1)
+	echo "  sessions $s1 and $s2 ($(held "$h1" PIDNS), $(held "$h2" PIDNS)); $u has: $sessions"
+	vm_ssh_bg_end "$h2"
+	vm_ssh_bg_end "$h1"
+	local bad=() s
+	[ -n "$s1" ] && [ -n "$s2" ] && [ "$s1" != "$s2" ] || bad+=("session ids '$s1' and '$s2'")
+	for s in "$s1" "$s2"; do
+		[ -n "$s" ] || continue
+		grep -qE "^ *$s +$uid +$u " <<<"$list" || bad+=("loginctl list-sessions lacks $s")
+		grep -qw "$s" <<<"$sessions" || bad+=("loginctl show-user $u lacks $s")
+	done
+	[ "$c1" = "0::/user.slice/user-$uid.slice/session-$s1.scope" ] || bad+=("first shell in '$c1'")
+	[ "$c2" = "0::/user.slice/user-$uid.slice/session-$s2.scope" ] || bad+=("second shell in '$c2'")
+	if [ ${#bad[@]} -gt 0 ]; then
+		fail "$(IFS=';'; echo "${bad[*]}")"
+		echo "  loginctl list-sessions:"
+		sed 's/^/    /' <<<"$list"
+		return
+	fi
+	pass "sessions $s1 and $s2 of $u both tracked"
+}
+
+# oom_kill count in memory.events of user-UID.slice (hierarchical: counts
+# the kills in its scopes too).
+oom_kills() {
+	groot "sed -n 's/^oom_kill //p' /sys/fs/cgroup/user.slice/user-$1.slice/memory.events"
+}
+
+# (9) A memory hog above MemoryMax in a login is OOM-killed (the command
+# dies of SIGKILL, oom_kill counts up) and sshd keeps serving.  A held login
+# keeps user-UID.slice alive to read its counter.
+test_memory_hog_oom() {
+	[ "$module" = 1 ] || { skip "pam_sandbox is not in the stack (VM_MODULE=0)"; return; }
+	local u=sbxvm1 uid h before after out rc
+	uid=$(uid_of $u)
+	hold_login h $u || { hold_failed "$h" $u; return; }
+	before=$(oom_kills "$uid")
+	# 400 MiB of string (touched) in a 256 MiB session; the guest has 2 GiB.
+	out=$(vm_ssh -u $u -t 120 'perl -e "\$s = q(x) x (400 << 20); print qq(survived\n)"; echo "RC=$?"' 2>&1)
+	rc=$?
+	after=$(oom_kills "$uid")
+	vm_ssh_bg_end "$h"
+	echo "  hog: $(tr '\n' ' ' <<<"$out")(ssh $rc); oom_kill $before -> $after"
+	local bad=()
+	grep -q '^survived' <<<"$out" && bad+=("the 400 MiB hog survived")
+	grep -qx 'RC=137' <<<"$out" || bad+=("the hog did not die of SIGKILL: $(tr '\n' ' ' <<<"$out")")
+	[ -n "$before" ] && [ -n "$after" ] && [ "$after" -gt "$before" ] ||
+		bad+=("oom_kill of user-$uid.slice did not count up ('$before' -> '$after')")
+	local ok
+	ok=$(vm_ssh -t 60 -u sbxvm2 'echo ALIVE' 2>&1)
+	[ "$ok" = ALIVE ] || bad+=("sshd does not serve a new login after the hog: $ok")
+	groot 'systemctl is-active --quiet ssh' || bad+=("ssh.service is not active")
+	if [ ${#bad[@]} -gt 0 ]; then
+		fail "$(IFS=';'; echo "${bad[*]}")"
+		groot 'journalctl -q --no-pager -k -n 5 --grep "oom|Killed"' 2>&1 | sed 's/^/    /'
+		return
+	fi
+	pass "hog killed (RC=137), oom_kill $before -> $after, sshd serves"
+}
+
+# (10) A fork bomb in a login stops at the pids limit: the session scope
+# never holds more than TasksMax, fork fails (pids.events max), root can
+# still log in meanwhile; once the bomb is killed the user logs in again.
+test_fork_bomb_stopped() {
+	[ "$module" = 1 ] || { skip "pam_sandbox is not in the stack (VM_MODULE=0)"; return; }
+	local u=sbxvm1 uid h sid cmd
+	uid=$(uid_of $u)
+	# The bomb leads its own process group: the login kills the group when
+	# its stdin closes (kill is a builtin: no fork needed at the limit).
+	cmd=$(
+		cat <<-'EOF'
+			echo "SID=$XDG_SESSION_ID"
+			perl -e 'setpgrp(0, 0); fork while 1' </dev/null >/dev/null 2>&1 &
+			bomb=$!
+			echo READY
+			read x
+			kill -KILL -- -$bomb
+			kill -KILL -- -$bomb 2>/dev/null
+			echo KILLED
+		EOF
+	)
+	vm_ssh_bg h -u $u "$cmd"
+	vm_ssh_bg_expect "$h" '^READY' 60 || { hold_failed "$h" $u; return; }
+	sid=$(held "$h" SID)
+	sleep 10
+	local t0=$SECONDS st
+	st=$(vm_ssh -t 90 "cd /sys/fs/cgroup/user.slice/user-$uid.slice &&
+		echo \"scope \$(cat session-$sid.scope/pids.current) \$(sed -n 's/^max //p' session-$sid.scope/pids.events)\" &&
+		echo \"slice \$(cat pids.current) \$(sed -n 's/^max //p' pids.events)\"" 2>&1)
+	local t_root=$((SECONDS - t0))
+	vm_ssh_bg_end "$h"
+	echo "  during the bomb (root login in ${t_root}s): $(tr '\n' ' ' <<<"$st")"
+	local bad=() cur ev sev
+	read -r _ cur ev < <(grep '^scope ' <<<"$st")
+	read -r _ _ sev < <(grep '^slice ' <<<"$st")
+	if [ -z "$cur" ]; then
+		bad+=("root could not read the session's pids during the bomb: $st")
+	else
+		[ "$cur" -le "$lim_pids" ] || bad+=("session-$sid.scope holds $cur tasks, above $lim_pids")
+		[ "$((${ev:-0} + ${sev:-0}))" -gt 0 ] || bad+=("no fork refused by the pids limit (pids.events max 0)")
+		[ "$cur" -ge $((lim_pids / 2)) ] || bad+=("only $cur tasks: the bomb did not run")
+	fi
+	grep -q '^KILLED' "$VM_DIR/bg.$h.out" || bad+=("the login did not get to kill its bomb")
+	# Nothing of it left (failsafe in this disposable guest: kill by user).
+	local left i
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		left=$(groot "pgrep -u $uid -x perl | wc -l")
+		[ "$left" = 0 ] && break
+		sleep 1
+	done
+	if [ "$left" != 0 ]; then
+		bad+=("$left bomb processes left after the login ended")
+		groot "pkill -KILL -u $uid -x perl"
+	fi
+	local ok
+	ok=$(vm_ssh -t 60 -u $u 'echo ALIVE' 2>&1)
+	[ "$ok" = ALIVE ] || bad+=("a new login of $u after the bomb fails: $ok")
+	if [ ${#bad[@]} -gt 0 ]; then
+		fail "$(IFS=';'; echo "${bad[*]}")"
+		return
+	fi
+	pass "session-$sid.scope held at $cur tasks, pids.events max $ev (slice $sev), root login in ${t_root}s, $u logs in again"
+}
 
 # ---- the bed -----------------------------------------------------------------
 
@@ -321,7 +566,8 @@ main() {
 
 	say "tests"
 	local t_tests=$SECONDS
-	local all="systemd_host login_tracked sandbox_effective audit_user_start audit_sandbox_record"
+	local all="systemd_host login_tracked sandbox_effective audit_user_start audit_sandbox_record
+		cgroup_limits sandbox_init_scope two_sessions_tracked memory_hog_oom fork_bomb_stopped"
 	local name
 	for name in ${VM_TESTS:-$all}; do
 		current=$name
