@@ -131,19 +131,15 @@ static int refuse(const struct sbx_login_request *req, const char *role,
 	return r;
 }
 
-/* Namespace inode numbers of the sandbox, read from its init (a process
- * inside it), for the start record. */
-static void ns_inodes(pid_t pid, struct sbx_audit_ns *ns)
+/* Namespace inode numbers of the sandbox, for the start record. */
+static void ns_inodes(const struct sbx_session *session, struct sbx_audit_ns *ns)
 {
-	static const char *const names[] = { "mnt", "pid", "net", "ipc", "uts", "cgroup" };
-	uint64_t *slots[] = { &ns->mnt, &ns->pid, &ns->net, &ns->ipc, &ns->uts, &ns->cgroup };
-	char path[64];
-	struct stat st;
-
-	for (size_t i = 0; i < ELEMENTSOF(names); i++) {
-		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, names[i]);
-		*slots[i] = stat(path, &st) == 0 ? (uint64_t)st.st_ino : 0;
-	}
+	ns->mnt = sbx_session_ns_inode(session, "mnt");
+	ns->pid = sbx_session_ns_inode(session, "pid");
+	ns->net = sbx_session_ns_inode(session, "net");
+	ns->ipc = sbx_session_ns_inode(session, "ipc");
+	ns->uts = sbx_session_ns_inode(session, "uts");
+	ns->cgroup = sbx_session_ns_inode(session, "cgroup");
 }
 
 /* Confine: build the policy, enter the sandbox, switch TTY auditing on,
@@ -231,7 +227,7 @@ static int confine(const struct sbx_login_request *req, const struct sbx_config 
 		.cgroup = sbx_session_cgroup(priv->session),
 		.rhost = req->rhost, .terminal = req->tty,
 	};
-	ns_inodes(sbx_session_init_pid(priv->session), &rec.ns);
+	ns_inodes(priv->session, &rec.ns);
 	r = audit_send(&rec, required, &l->warning, err);
 	if (r < 0) {
 		*reason = SBX_AUDIT_REASON_AUDIT_FAILED;

@@ -83,6 +83,17 @@ bool sbx_session_usage(const struct sbx_session *s, struct sbx_cgroup_usage *ret
 	return true;
 }
 
+uint64_t sbx_session_ns_inode(const struct sbx_session *s, const char *ns)
+{
+	char rel[64];
+	struct stat st;
+
+	if (!s || s->proc_fd < 0 || s->init_pid <= 0)
+		return 0;
+	snprintf(rel, sizeof(rel), "%d/ns/%s", (int)s->init_pid, ns);
+	return fstatat(s->proc_fd, rel, &st, 0) == 0 ? (uint64_t)st.st_ino : 0;
+}
+
 const char *sbx_session_cgroup(const struct sbx_session *s)
 {
 	return s && s->cg ? sbx_cgroup_path(s->cg) : NULL;

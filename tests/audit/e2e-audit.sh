@@ -32,7 +32,8 @@ rst_uid=$(id -u "$rst")
 
 conf=$SBX_TMP/pam_sandbox.conf
 cat >"$conf" <<EOF
-settings = { on_error = "deny"; cgroup_driver = "none"; state_dir = "$SBX_TMP/state"; audit_required = true; };
+settings = { on_error = "deny"; cgroup_driver = "cgroupfs"; cgroup_nested = true;
+  cgroup_parent = "$SBX_NAME_PREFIX-audit"; state_dir = "$SBX_TMP/state"; audit_required = true; };
 assign = {
   groups = ( { name = "$restricted_grp"; role = "restricted"; } );
   default = "developer";
@@ -43,6 +44,7 @@ roles = {
     filesystem = { private_tmp = true; hidden = [ "/root" ]; };
     limits = { memory = "2G"; pids = 256; };
     audit = { tty = true; log_passwd = false; };
+    session = { linger = false; };  # each login below starts its own sandbox
   };
   restricted = {
     inherits = "developer";
@@ -52,6 +54,9 @@ roles = {
   };
 };
 EOF
+
+# The (empty) cgroup parent the module made below ours, in every hierarchy.
+sbx_on_exit 'find /sys/fs/cgroup -depth -type d -name "$SBX_NAME_PREFIX-audit" -exec rmdir {} \; 2>/dev/null; true'
 
 for uid in "$dev_uid" "$rst_uid"; do
 	grep '^-a ' "$top_srcdir/conf/audit/pam_sandbox.rules" |
