@@ -334,6 +334,11 @@ test_sandbox_init_scope() {
 	grep -qx "Slice=user-$uid.slice" <<<"$unit" || bad+=("pam-sandbox-$uid.scope is not in user-$uid.slice")
 	if [ ${#bad[@]} -gt 0 ]; then
 		fail "$(IFS=';'; echo "${bad[*]}")"
+		echo "  ---- guest: journalctl -u ssh (last 8 lines):"
+		groot 'journalctl -q --no-pager -u ssh -n 8' 2>&1 | sed 's/^/    /'
+		echo "  ---- guest: sandbox start records of $u:"
+		groot "ausearch -m USER_START --input-logs -i -ua $uid </dev/null | grep 'op=sandbox' | tail -2" 2>&1 |
+			sed 's/^/    /'
 		return
 	fi
 	pass "sandbox-init (host pid $pid) in pam-sandbox-$uid.scope, shell in session-$sid.scope"
