@@ -325,14 +325,20 @@ int sbx_session_open(const struct sbx_policy *p, const struct sbx_paths *paths,
 		}
 		created = true;
 		r = sbx_ns_init_pidfd(s->proc_fd, &st, &s->pidfd);
+		if (r < 0)
+			sbx_error_set(err, -r, "sandbox init: %s", strerror(-r));
+		/* The init lives as long as the sandbox: in the user's cgroup
+		 * ("init" leaf), or its own scope on systemd hosts, never in the
+		 * cgroup of the sshd that happened to start it. */
+		if (r == 0 && s->cg)
+			r = sbx_cgroup_attach_init(s->cg, st.init_pid, err);
 		if (r == 0)
 			r = sbx_state_write(s->users_fd, &st, err);
-		else
-			sbx_error_set(err, -r, "sandbox init: %s", strerror(-r));
 		if (r < 0) {
 			if (s->pidfd >= 0)
 				end_init(s->pidfd, st.init_pid);
 			(void)sbx_state_remove(s->users_fd, s->uid, false);
+			end_cgroup(s->cg);
 			sbx_state_clear(&st);
 			return r;
 		}

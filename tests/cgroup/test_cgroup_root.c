@@ -349,14 +349,23 @@ static void test_cpu(void **state)
 		fail_msg("attach: %s", sbx_error_text(&err));
 	release(go);
 	sbx_cg_sleep_ms(300);
-	assert_int_equal(sbx_cgroup_usage(cg, NULL, &u0, &err), 0);
-	assert_true(u0.known & SBX_CGUSE_CPU_USEC);
-	t0 = now_s();
-	sbx_cg_sleep_ms(3000);
-	assert_int_equal(sbx_cgroup_usage(cg, NULL, &u1, &err), 0);
-	t1 = now_s();
-	cpus = (double)(u1.cpu_usec - u0.cpu_usec) / 1e6 / (t1 - t0);
-	print_message("busy loop under cpus=0.5: %.3f cpu\n", cpus);
+	/* The quota caps the loop at 0.5 cpu; on a shared 2-core machine the
+	 * loop can also get less than its quota while other tests run, so a
+	 * low reading is measured again (up to 3 times).  A reading above the
+	 * quota always fails: that is the limit not working. */
+	for (int attempt = 0; attempt < 3; attempt++) {
+		assert_int_equal(sbx_cgroup_usage(cg, NULL, &u0, &err), 0);
+		assert_true(u0.known & SBX_CGUSE_CPU_USEC);
+		t0 = now_s();
+		sbx_cg_sleep_ms(3000);
+		assert_int_equal(sbx_cgroup_usage(cg, NULL, &u1, &err), 0);
+		t1 = now_s();
+		cpus = (double)(u1.cpu_usec - u0.cpu_usec) / 1e6 / (t1 - t0);
+		print_message("busy loop under cpus=0.5: %.3f cpu\n", cpus);
+		assert_true(cpus <= 0.55);
+		if (cpus >= 0.45)
+			break;
+	}
 	assert_true(cpus >= 0.45 && cpus <= 0.55);
 	kill_and_remove(cg, pid, 0);
 }

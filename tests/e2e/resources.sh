@@ -321,7 +321,7 @@ print(\"HOG-DONE\", flush=True)
 # 3. Two busy loops under cpus = 0.5 get 0.5 cpu (+-10 %).
 test_cpu_quota() {
 	local cg t0 t1 c0 c1 u0 u1c ratio ratio_ctl
-	sbx_ssh "$u1" "timeout 12 sh -c 'while :; do :; done' & timeout 12 sh -c 'while :; do :; done' & wait" \
+	sbx_ssh "$u1" "timeout 14 sh -c 'while :; do :; done' & timeout 14 sh -c 'while :; do :; done' & wait" \
 		</dev/null >/dev/null 2>&1 &
 	local s=$!
 	bg_pids+=($s)
@@ -329,16 +329,22 @@ test_cpu_quota() {
 	cg=$(user_cg cpuacct "$uid1")
 	sbx_expect_eq "$(cat "$(user_cg cpu "$uid1")/cpu.cfs_quota_us" 2>/dev/null)" 50000 "cpu.cfs_quota_us of the user's cgroup"
 	sleep 1.5
-	t0=$(date +%s%N)
-	c0=$(cat "$cg/cpuacct.usage")
-	u0=$(usage_of_user "$u1" | sed -n 's/.*cpu_usec=\([0-9]*\).*/\1/p')
-	sleep 3
-	t1=$(date +%s%N)
-	c1=$(cat "$cg/cpuacct.usage")
-	u1c=$(usage_of_user "$u1" | sed -n 's/.*cpu_usec=\([0-9]*\).*/\1/p')
-	ratio=$(awk -v c=$((c1 - c0)) -v t=$((t1 - t0)) 'BEGIN { printf "%.3f", c / t }')
-	ratio_ctl=$(awk -v c=$((u1c - u0)) -v t=$((t1 - t0)) 'BEGIN { printf "%.3f", c * 1000 / t }')
-	echo "    cpuacct.usage: $ratio cpu over $(((t1 - t0) / 1000000)) ms; sandboxctl cpu_usec: $ratio_ctl cpu"
+	# Above the quota always fails (the limit is not working); below it
+	# may be the shared machine being busy, so that is measured again.
+	local attempt
+	for attempt in 1 2 3; do
+		t0=$(date +%s%N)
+		c0=$(cat "$cg/cpuacct.usage")
+		u0=$(usage_of_user "$u1" | sed -n 's/.*cpu_usec=\([0-9]*\).*/\1/p')
+		sleep 2.5
+		t1=$(date +%s%N)
+		c1=$(cat "$cg/cpuacct.usage")
+		u1c=$(usage_of_user "$u1" | sed -n 's/.*cpu_usec=\([0-9]*\).*/\1/p')
+		ratio=$(awk -v c=$((c1 - c0)) -v t=$((t1 - t0)) 'BEGIN { printf "%.3f", c / t }')
+		ratio_ctl=$(awk -v c=$((u1c - u0)) -v t=$((t1 - t0)) 'BEGIN { printf "%.3f", c * 1000 / t }')
+		echo "    cpuacct.usage: $ratio cpu over $(((t1 - t0) / 1000000)) ms; sandboxctl cpu_usec: $ratio_ctl cpu"
+		awk -v r="$ratio" -v q="$ratio_ctl" 'BEGIN { exit !(r > 0.55 || q > 0.55 || (r >= 0.45 && q >= 0.45)) }' && break
+	done
 	awk -v r="$ratio" 'BEGIN { exit !(r >= 0.45 && r <= 0.55) }' ||
 		sbx_fail "two busy loops got $ratio cpu under cpus = 0.5 (expected 0.45..0.55)"
 	awk -v r="$ratio_ctl" 'BEGIN { exit !(r >= 0.45 && r <= 0.55) }' ||
