@@ -185,10 +185,16 @@ static bool check(const struct init_ctx *c)
 	bool done = false;
 	int r;
 
-	if (sbx_state_lock(c->users_fd, c->uid, &lock, &err) < 0) {
-		sbx_error_clear(&err);
-		return false; /* try again at the next tick */
+	r = sbx_state_lock(c->users_fd, c->uid, &lock, &err);
+	sbx_error_clear(&err);
+	if (r == -ENOENT) {
+		/* The state directory itself was removed: nobody can join,
+		 * list or stop this sandbox any more, so end it. */
+		kill_all(c);
+		return true;
 	}
+	if (r < 0)
+		return false; /* try again at the next tick */
 	r = sbx_state_read(c->users_fd, c->uid, &st, &err);
 	sbx_error_clear(&err);
 	if (r < 0 || st.init_pid != c->hostpid || st.init_start != c->start) {

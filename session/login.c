@@ -131,15 +131,22 @@ static int refuse(const struct sbx_login_request *req, const char *role,
 	return r;
 }
 
-/* Namespace inode numbers of the sandbox, for the start record. */
-static void ns_inodes(const struct sbx_session *session, struct sbx_audit_ns *ns)
+/* Inode numbers of the namespaces the sandbox has of its own (those it
+ * shares with the host are not its own, so not recorded), for the start
+ * record. */
+static void ns_inodes(const struct sbx_session *session, const struct sbx_role *role,
+		      struct sbx_audit_ns *ns)
 {
-	ns->mnt = sbx_session_ns_inode(session, "mnt");
-	ns->pid = sbx_session_ns_inode(session, "pid");
-	ns->net = sbx_session_ns_inode(session, "net");
-	ns->ipc = sbx_session_ns_inode(session, "ipc");
-	ns->uts = sbx_session_ns_inode(session, "uts");
-	ns->cgroup = sbx_session_ns_inode(session, "cgroup");
+	unsigned own = role->namespaces | (role->network == SBX_NETWORK_NONE ? SBX_NS_NET : 0);
+
+	*ns = (struct sbx_audit_ns){
+		.mnt = own & SBX_NS_MOUNT ? sbx_session_ns_inode(session, "mnt") : 0,
+		.pid = own & SBX_NS_PID ? sbx_session_ns_inode(session, "pid") : 0,
+		.net = own & SBX_NS_NET ? sbx_session_ns_inode(session, "net") : 0,
+		.ipc = own & SBX_NS_IPC ? sbx_session_ns_inode(session, "ipc") : 0,
+		.uts = own & SBX_NS_UTS ? sbx_session_ns_inode(session, "uts") : 0,
+		.cgroup = own & SBX_NS_CGROUP ? sbx_session_ns_inode(session, "cgroup") : 0,
+	};
 }
 
 /* Confine: build the policy, enter the sandbox, switch TTY auditing on,
@@ -227,7 +234,7 @@ static int confine(const struct sbx_login_request *req, const struct sbx_config 
 		.cgroup = sbx_session_cgroup(priv->session),
 		.rhost = req->rhost, .terminal = req->tty,
 	};
-	ns_inodes(priv->session, &rec.ns);
+	ns_inodes(priv->session, role, &rec.ns);
 	r = audit_send(&rec, required, &l->warning, err);
 	if (r < 0) {
 		*reason = SBX_AUDIT_REASON_AUDIT_FAILED;

@@ -144,6 +144,8 @@ stop_demo_sandboxes() {
 	for u in "${SBX_USERS[@]}"; do "$ctl" -c "$conf" stop "$u" >/dev/null 2>&1; done
 	"$ctl" -c "$conf" gc >/dev/null 2>&1
 	rm -rf --one-file-system "$state_dir"
+	# The (now empty) cgroup parent the module made, in every hierarchy.
+	find /sys/fs/cgroup -depth -type d -name "pam_sandbox-demo-$SBX_RUN" -exec rmdir {} \; 2>/dev/null
 	return 0
 }
 sbx_on_exit stop_demo_sandboxes
