@@ -450,6 +450,35 @@ static int cmp_info(const void *a, const void *b)
 	return x->uid < y->uid ? -1 : x->uid > y->uid;
 }
 
+/* For list and gc: the state's users/ directory, the host's /proc and a
+ * listing of users/.  Returns 0 with *ret_dir NULL when there is no state
+ * directory (no sandbox ever ran), 0 with all three open, or <0. */
+static int open_listing(const struct sbx_paths *paths, int *users_fd, int *proc_fd,
+			DIR **ret_dir, struct sbx_error *err)
+{
+	int r, fd;
+
+	*ret_dir = NULL;
+	r = sbx_state_open(paths ? paths->state_dir : NULL, false, users_fd, err);
+	if (r == -ENOENT) {
+		sbx_error_clear(err);
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	r = open_host_proc(proc_fd, err);
+	if (r < 0)
+		return r;
+	fd = openat(*users_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || !(*ret_dir = fdopendir(fd))) {
+		r = sbx_error_set(err, errno, "read state directory: %m");
+		if (fd >= 0)
+			close(fd);
+		return r;
+	}
+	return 0;
+}
+
 int sbx_sandbox_list(const struct sbx_paths *paths, struct sbx_sandbox_info **ret, size_t *n,
 		     struct sbx_error *err)
 {
@@ -458,27 +487,13 @@ int sbx_sandbox_list(const struct sbx_paths *paths, struct sbx_sandbox_info **re
 	struct sbx_sandbox_info *v = NULL;
 	size_t count = 0, cap = 0;
 	struct dirent *de;
-	int r, fd;
+	int r;
 
 	*ret = NULL;
 	*n = 0;
-	r = sbx_state_open(paths ? paths->state_dir : NULL, false, &users_fd, err);
-	if (r == -ENOENT) {
-		sbx_error_clear(err);
-		return 0;
-	}
-	if (r < 0)
+	r = open_listing(paths, &users_fd, &proc_fd, &d, err);
+	if (r < 0 || !d)
 		return r;
-	r = open_host_proc(&proc_fd, err);
-	if (r < 0)
-		return r;
-	fd = openat(users_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || !(d = fdopendir(fd))) {
-		r = sbx_error_set(err, errno, "read state directory: %m");
-		if (fd >= 0)
-			close(fd);
-		return r;
-	}
 	while ((de = readdir(d))) {
 		struct sbx_state st = { 0 };
 		struct sbx_sandbox_info *i;
@@ -634,27 +649,13 @@ int sbx_sandbox_gc(const struct sbx_paths *paths, unsigned *ret_removed, struct 
 	unsigned removed = 0;
 	DIR *d;
 	struct dirent *de;
-	int r, fd;
+	int r;
 
 	if (ret_removed)
 		*ret_removed = 0;
-	r = sbx_state_open(paths ? paths->state_dir : NULL, false, &users_fd, err);
-	if (r == -ENOENT) {
-		sbx_error_clear(err);
-		return 0;
-	}
-	if (r < 0)
+	r = open_listing(paths, &users_fd, &proc_fd, &d, err);
+	if (r < 0 || !d)
 		return r;
-	r = open_host_proc(&proc_fd, err);
-	if (r < 0)
-		return r;
-	fd = openat(users_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || !(d = fdopendir(fd))) {
-		r = sbx_error_set(err, errno, "read state directory: %m");
-		if (fd >= 0)
-			close(fd);
-		return r;
-	}
 	/* Collect first: gc removes entries while it goes. */
 	while ((de = readdir(d))) {
 		char name[64], *dot;
