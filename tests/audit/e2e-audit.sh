@@ -81,9 +81,11 @@ test_developer_session() {
 	local ses out
 	printf 'echo typed-by-dev-%s\ncat /etc/shadow\nexit\n' "$SBX_RUN" |
 		sbx_ssh_tt "$dev" >/dev/null 2>&1
-	audit_wait "op=sandbox-stop" -ua "$dev_uid" -m USER_END -i || sbx_fail "no sandbox-stop for $dev"
 	ses=$(session_of "$dev_uid")
 	[ -n "$ses" ] || { sbx_fail "no sandbox-start for $dev"; return 1; }
+	# This login's own stop (auditd writes asynchronously; an earlier
+	# login of the same uid has a stop record too).
+	audit_wait "op=sandbox-stop" --session "$ses" -m USER_END -i || sbx_fail "no sandbox-stop for $dev"
 	out=$(ausearch --session "$ses" -i --input-logs </dev/null 2>&1)
 	sbx_expect_match "$out" "op=sandbox-start acct=$dev sandbox=[^ ]+ sandbox-role=developer" "start with role"
 	sbx_expect_match "$out" "mem-max=2147483648 pids-max=256" "limits in the start record"
@@ -107,9 +109,9 @@ test_developer_session() {
 test_restricted_session() {
 	local ses out
 	sbx_ssh "$rst" 'cat /etc/shadow; true' >/dev/null 2>&1
-	audit_wait "op=sandbox-stop" -ua "$rst_uid" -m USER_END -i || sbx_fail "no sandbox-stop for $rst"
 	ses=$(session_of "$rst_uid")
 	[ -n "$ses" ] || { sbx_fail "no sandbox-start for $rst"; return 1; }
+	audit_wait "op=sandbox-stop" --session "$ses" -m USER_END -i || sbx_fail "no sandbox-stop for $rst"
 	out=$(ausearch --session "$ses" -i --input-logs </dev/null 2>&1)
 	sbx_expect_match "$out" "sandbox-role=restricted .*mem-max=536870912 pids-max=64" "restricted role and limits"
 	sbx_expect_match "$out" "exit=EACCES.*key=sandbox-denied" "restricted denial"
