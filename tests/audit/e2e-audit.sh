@@ -23,6 +23,9 @@ REPORT=$top_builddir/sandboxctl
 [ -x "$REPORT" ] || REPORT=$top_builddir/tests/audit/report-cli
 
 sbx_tmpdir
+# The (empty) cgroup parent the module makes below ours, in every hierarchy:
+# pushed before the users, so it runs after they and their processes are gone.
+sbx_on_exit 'find /sys/fs/cgroup -depth -type d -name "$SBX_NAME_PREFIX-audit" -exec rmdir {} \; 2>/dev/null; true'
 sbx_on_exit audit_cleanup_rules
 sbx_group_add restricted_grp restricted || exit 1
 sbx_user_add dev || exit 1
@@ -54,9 +57,6 @@ roles = {
   };
 };
 EOF
-
-# The (empty) cgroup parent the module made below ours, in every hierarchy.
-sbx_on_exit 'find /sys/fs/cgroup -depth -type d -name "$SBX_NAME_PREFIX-audit" -exec rmdir {} \; 2>/dev/null; true'
 
 for uid in "$dev_uid" "$rst_uid"; do
 	grep '^-a ' "$top_srcdir/conf/audit/pam_sandbox.rules" |
