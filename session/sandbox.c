@@ -542,24 +542,38 @@ int sbx_sandbox_list(const struct sbx_paths *paths, struct sbx_sandbox_info **re
 	return 0;
 }
 
-int sbx_sandbox_enter(const struct sbx_paths *paths, uid_t uid, struct sbx_error *err)
+/* For enter and stop: the user's sandbox, with its lock held in *LOCK.
+ * Returns 1 with *st and *pidfd filled, 0 when the user has none (or no
+ * sandbox ever ran: *users_fd stays -1), or <0. */
+static int locked_sandbox(const struct sbx_paths *paths, uid_t uid, int *users_fd, int *lock,
+			  struct sbx_state *st, int *pidfd, struct sbx_error *err)
 {
-	_cleanup_close_ int users_fd = -1, proc_fd = -1, lock = -1, pidfd = -1;
-	struct sbx_state st = { 0 };
+	_cleanup_close_ int proc_fd = -1;
 	int r;
 
-	r = sbx_state_open(paths ? paths->state_dir : NULL, false, &users_fd, err);
-	if (r == -ENOENT)
-		return sbx_error_set(err, ESRCH, "uid %u has no sandbox", (unsigned)uid);
+	r = sbx_state_open(paths ? paths->state_dir : NULL, false, users_fd, err);
+	if (r == -ENOENT) {
+		sbx_error_clear(err);
+		return 0;
+	}
 	if (r < 0)
 		return r;
 	r = open_host_proc(&proc_fd, err);
 	if (r < 0)
 		return r;
-	r = sbx_state_lock(users_fd, uid, &lock, err);
+	r = sbx_state_lock(*users_fd, uid, lock, err);
 	if (r < 0)
 		return r;
-	r = find_sandbox(users_fd, proc_fd, uid, &st, &pidfd, err);
+	return find_sandbox(*users_fd, proc_fd, uid, st, pidfd, err);
+}
+
+int sbx_sandbox_enter(const struct sbx_paths *paths, uid_t uid, struct sbx_error *err)
+{
+	_cleanup_close_ int users_fd = -1, lock = -1, pidfd = -1;
+	struct sbx_state st = { 0 };
+	int r;
+
+	r = locked_sandbox(paths, uid, &users_fd, &lock, &st, &pidfd, err);
 	if (r <= 0)
 		return r < 0 ? r : sbx_error_set(err, ESRCH, "uid %u has no sandbox", (unsigned)uid);
 	r = sbx_ns_join(pidfd, st.namespaces, err);
@@ -569,28 +583,18 @@ int sbx_sandbox_enter(const struct sbx_paths *paths, uid_t uid, struct sbx_error
 
 int sbx_sandbox_stop(const struct sbx_paths *paths, uid_t uid, struct sbx_error *err)
 {
-	_cleanup_close_ int users_fd = -1, proc_fd = -1, lock = -1, pidfd = -1;
+	_cleanup_close_ int users_fd = -1, lock = -1, pidfd = -1;
 	struct sbx_state st = { 0 };
 	int r;
 
-	r = sbx_state_open(paths ? paths->state_dir : NULL, false, &users_fd, err);
-	if (r == -ENOENT)
-		return sbx_error_set(err, ESRCH, "uid %u has no sandbox", (unsigned)uid);
-	if (r < 0)
-		return r;
-	r = open_host_proc(&proc_fd, err);
-	if (r < 0)
-		return r;
-	r = sbx_state_lock(users_fd, uid, &lock, err);
-	if (r < 0)
-		return r;
-	r = find_sandbox(users_fd, proc_fd, uid, &st, &pidfd, err);
+	r = locked_sandbox(paths, uid, &users_fd, &lock, &st, &pidfd, err);
 	if (r < 0)
 		return r;
 	if (r > 0)
 		end_init(pidfd, st.init_pid);
 	sbx_state_clear(&st);
-	(void)sbx_state_remove(users_fd, uid, true);
+	if (users_fd >= 0)
+		(void)sbx_state_remove(users_fd, uid, true);
 	if (paths && paths->cgroup) {
 		struct sbx_cgroup *cg = NULL;
 
