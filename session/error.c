@@ -121,11 +121,16 @@ const char *sbx_error_first(const struct sbx_error *err, char *buf, size_t len)
 
 	if (!err || !err->msg) {
 		if (err && err->code) {
+#ifdef __GLIBC__
 			/* GNU strerror_r (we build with _GNU_SOURCE): it returns
 			 * the text, which may or may not be in buf. */
 			const char *t = strerror_r(err->code, buf, len);
 
 			return t ? t : generic;
+#else
+			/* musl (sandbox-init): the XSI one, text in buf. */
+			return strerror_r(err->code, buf, len) == 0 ? buf : generic;
+#endif
 		}
 		return generic;
 	}

@@ -33,6 +33,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/mount.h>
 #include <linux/openat2.h>
 #include <stdio.h>
@@ -44,6 +45,7 @@
 #include <unistd.h>
 
 #include "confine.h"
+#include "linux-compat.h"
 #include "sandbox/cleanup.h"
 
 /* openat2() missing (kernel < 5.6, or valgrind): walk the path one
