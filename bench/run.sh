@@ -373,8 +373,8 @@ ROLES=()
 if [ "$MODULE_OK" = 1 ]; then
 	if make_conf developer "$W/state-developer" "$W/developer.conf" 2>"$W/mkconf.err" &&
 		make_conf restricted "$W/state-restricted" "$W/restricted.conf" 2>>"$W/mkconf.err"; then
-		add_stack sandbox_developer "session required $MODULE conf=$W/developer.conf"
-		add_stack sandbox_restricted "session required $MODULE conf=$W/restricted.conf"
+		add_stack sandbox_developer "session required $MODULE conf=$W/developer.conf cache=$W/config-cache"
+		add_stack sandbox_restricted "session required $MODULE conf=$W/restricted.conf cache=$W/config-cache"
 		# Does a session open at all?  Otherwise say why and go on with the peers.
 		if "$DRIVER" open -s "$(svc sandbox_developer)" -u "$JOIN_DEV" -n 1 -v >"$W/probe.json" 2>"$W/probe.err"; then
 			ROLES=(developer restricted)

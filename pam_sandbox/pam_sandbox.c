@@ -27,19 +27,26 @@
 struct args {
 	bool debug;
 	const char *conf;
+	const char *cache; /* NULL: no compiled copy of the configuration */
 };
 
-/* Module arguments: conf=PATH, debug.  An unknown argument is logged and
- * ignored, as Linux-PAM modules do, rather than locking everyone out. */
+/* Module arguments: conf=PATH, cache=DIR|none, debug.  An unknown argument
+ * is logged and ignored, as Linux-PAM modules do, rather than locking
+ * everyone out. */
 static void parse_args(pam_handle_t *pamh, int argc, const char **argv, struct args *a)
 {
 	a->debug = false;
 	a->conf = SBX_DEFAULT_CONF;
+	a->cache = SBX_DEFAULT_CACHE_DIR;
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "debug"))
 			a->debug = true;
 		else if (!strncmp(argv[i], "conf=", 5) && argv[i][5] == '/')
 			a->conf = argv[i] + 5;
+		else if (!strcmp(argv[i], "cache=none"))
+			a->cache = NULL;
+		else if (!strncmp(argv[i], "cache=", 6) && argv[i][6] == '/')
+			a->cache = argv[i] + 6;
 		else
 			pam_syslog(pamh, LOG_ERR, "unknown or malformed option: %s", argv[i]);
 	}
@@ -94,6 +101,7 @@ int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **ar
 	}
 	req = (struct sbx_login_request){
 		.conf = a.conf,
+		.cache_dir = a.cache,
 		.user = user,
 		.service = item(pamh, PAM_SERVICE),
 		.rhost = item(pamh, PAM_RHOST),

@@ -7,6 +7,7 @@
 #include <libconfig.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "sandbox/config.h"
 
@@ -96,5 +97,12 @@ const char *cfg_basename(const char *path);
 
 /* A role name: a letter, then letters, digits, '_' or '-'. */
 bool cfg_role_name_ok(const char *name);
+
+/* config-cache.c, also for its tests: sbx_config_load_cached() with the
+ * time of the parse given (sources changed less than a few seconds before
+ * NOW are not copied), and the bytes a configuration is copied as. */
+int cfg_cache_load(const char *path, const char *cache_dir, time_t now, struct sbx_config **ret,
+		   struct sbx_error *err);
+int cfg_cache_encode(const struct sbx_config *cfg, char **ret, size_t *ret_len);
 
 #endif

@@ -37,7 +37,21 @@ struct sbx_state {
 	time_t created;
 	bool linger;
 	unsigned namespaces; /* SBX_NS_* the sandbox holds (what joiners setns) */
+	/* Inode numbers of the sandbox's namespaces, by SBX_NS_* bit index
+	 * (sbx_ns_index); 0 when unknown.  Read once when the sandbox is made
+	 * so that a joining login does not look them up in /proc again. */
+	uint64_t ns_ino[SBX_NS_COUNT];
 };
+
+/* The bit index of the single namespace flag NS (0 for SBX_NS_MOUNT ...),
+ * or -1; and its name under /proc/PID/ns/. */
+int sbx_ns_index(unsigned ns);
+const char *sbx_ns_proc_name(unsigned ns);
+
+/* Fill st->ns_ino for the namespaces of st->namespaces from the init's
+ * /proc/PID/ns/ entries (PROC_FD: the host's /proc).  Best effort: what
+ * cannot be read stays 0. */
+void sbx_state_read_ns_inodes(int proc_fd, struct sbx_state *st);
 
 void sbx_state_clear(struct sbx_state *st);
 

@@ -80,14 +80,13 @@ void sbx_user_free(struct sbx_user *user)
 }
 SBX_DEFINE_CLEANUP(struct sbx_user, sbx_user_free)
 
-int sbx_user_lookup(const char *name, struct sbx_user **ret, struct sbx_error *err)
+int sbx_user_lookup_account(const char *name, struct sbx_user **ret, struct sbx_error *err)
 {
 	_cleanup_(sbx_user_freep) struct sbx_user *u = NULL;
 	_cleanup_free_ char *buf = NULL;
-	_cleanup_free_ gid_t *gids = NULL;
 	struct passwd pw, *res = NULL;
 	size_t len = (size_t)buf_size(_SC_GETPW_R_SIZE_MAX);
-	int r, ngids = 32, n;
+	int r;
 
 	if (!name || !name_is_sane(name))
 		return sbx_error_set(err, EINVAL, "refusing a user name that cannot be valid");
@@ -121,7 +120,18 @@ int sbx_user_lookup(const char *name, struct sbx_user **ret, struct sbx_error *e
 	u->group = group_name(pw.pw_gid);
 	if (!u->name || !u->home || !u->group)
 		return sbx_error_set(err, ENOMEM, "out of memory");
+	*ret = TAKE_PTR(u);
+	return 0;
+}
 
+int sbx_user_lookup_groups(struct sbx_user *u, struct sbx_error *err)
+{
+	_cleanup_free_ gid_t *gids = NULL;
+	char **groups;
+	int ngids = 32, n;
+
+	if (u->groups)
+		return 0;
 	/* Primary and supplementary groups, as initgroups() would set them. */
 	for (;;) {
 		gid_t *more = realloc(gids, (size_t)ngids * sizeof(gid_t));
@@ -130,31 +140,49 @@ int sbx_user_lookup(const char *name, struct sbx_user **ret, struct sbx_error *e
 			return sbx_error_set(err, ENOMEM, "out of memory");
 		gids = more;
 		n = ngids;
-		if (getgrouplist(pw.pw_name, pw.pw_gid, gids, &n) >= 0) {
+		if (getgrouplist(u->name, u->gid, gids, &n) >= 0) {
 			ngids = n;
 			break;
 		}
 		if (n <= ngids)
 			n = ngids * 2;
 		if (n > 65536)
-			return sbx_error_set(err, ERANGE, "user %s: too many groups", name);
+			return sbx_error_set(err, ERANGE, "user %s: too many groups", u->name);
 		ngids = n;
 	}
 
-	u->groups = calloc((size_t)ngids + 2, sizeof(char *));
-	if (!u->groups)
+	groups = calloc((size_t)ngids + 2, sizeof(char *));
+	if (!groups)
 		return sbx_error_set(err, ENOMEM, "out of memory");
-	u->groups[0] = strdup(u->group);
-	if (!u->groups[0])
-		return sbx_error_set(err, ENOMEM, "out of memory");
-	for (int i = 0, k = 1; i < ngids; i++) {
-		if (gids[i] == pw.pw_gid)
+	groups[0] = strdup(u->group);
+	for (int i = 0, k = 1; groups[0] && i < ngids; i++) {
+		if (gids[i] == u->gid)
 			continue;
-		u->groups[k] = group_name(gids[i]);
-		if (!u->groups[k])
+		groups[k] = group_name(gids[i]);
+		if (!groups[k]) {
+			sbx_strv_free(groups);
 			return sbx_error_set(err, ENOMEM, "out of memory");
+		}
 		k++;
 	}
+	if (!groups[0]) {
+		free(groups);
+		return sbx_error_set(err, ENOMEM, "out of memory");
+	}
+	u->groups = groups;
+	return 0;
+}
+
+int sbx_user_lookup(const char *name, struct sbx_user **ret, struct sbx_error *err)
+{
+	_cleanup_(sbx_user_freep) struct sbx_user *u = NULL;
+	int r;
+
+	r = sbx_user_lookup_account(name, &u, err);
+	if (r == 0)
+		r = sbx_user_lookup_groups(u, err);
+	if (r < 0)
+		return r;
 	*ret = TAKE_PTR(u);
 	return 0;
 }

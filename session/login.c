@@ -140,12 +140,12 @@ static void ns_inodes(const struct sbx_session *session, const struct sbx_role *
 	unsigned own = role->namespaces | (role->network == SBX_NETWORK_NONE ? SBX_NS_NET : 0);
 
 	*ns = (struct sbx_audit_ns){
-		.mnt = own & SBX_NS_MOUNT ? sbx_session_ns_inode(session, "mnt") : 0,
-		.pid = own & SBX_NS_PID ? sbx_session_ns_inode(session, "pid") : 0,
-		.net = own & SBX_NS_NET ? sbx_session_ns_inode(session, "net") : 0,
-		.ipc = own & SBX_NS_IPC ? sbx_session_ns_inode(session, "ipc") : 0,
-		.uts = own & SBX_NS_UTS ? sbx_session_ns_inode(session, "uts") : 0,
-		.cgroup = own & SBX_NS_CGROUP ? sbx_session_ns_inode(session, "cgroup") : 0,
+		.mnt = own & SBX_NS_MOUNT ? sbx_session_ns_inode(session, SBX_NS_MOUNT) : 0,
+		.pid = own & SBX_NS_PID ? sbx_session_ns_inode(session, SBX_NS_PID) : 0,
+		.net = own & SBX_NS_NET ? sbx_session_ns_inode(session, SBX_NS_NET) : 0,
+		.ipc = own & SBX_NS_IPC ? sbx_session_ns_inode(session, SBX_NS_IPC) : 0,
+		.uts = own & SBX_NS_UTS ? sbx_session_ns_inode(session, SBX_NS_UTS) : 0,
+		.cgroup = own & SBX_NS_CGROUP ? sbx_session_ns_inode(session, SBX_NS_CGROUP) : 0,
 	};
 }
 
@@ -265,14 +265,17 @@ int sbx_login_open(const struct sbx_login_request *req, struct sbx_login **ret,
 
 	/* A configuration that does not validate is never applied, not even
 	 * its on_error: refuse. */
-	r = sbx_config_load(req->conf ? req->conf : SBX_DEFAULT_CONF, &cfg, err);
+	r = sbx_config_load_cached(req->conf ? req->conf : SBX_DEFAULT_CONF, req->cache_dir, &cfg,
+				   err);
 	if (r < 0) {
 		sbx_error_prefix(err, "configuration: ");
 		return refuse(req, NULL, SBX_AUDIT_REASON_CONFIG_INVALID, false, r);
 	}
 	required = cfg->settings.audit_required;
 
-	r = sbx_user_lookup(req->user, &user, err);
+	r = sbx_user_lookup_account(req->user, &user, err);
+	if (r == 0 && sbx_role_needs_groups(cfg, user))
+		r = sbx_user_lookup_groups(user, err);
 	if (r < 0)
 		return refuse(req, NULL, SBX_AUDIT_REASON_USER_UNKNOWN, required,
 			      r == -ENOENT ? -ENXIO : r);

@@ -40,6 +40,14 @@ static int decide(const struct sbx_config *cfg, const struct sbx_assign *a,
 	return 0;
 }
 
+bool sbx_role_needs_groups(const struct sbx_config *cfg, const struct sbx_user *user)
+{
+	for (size_t i = 0; i < cfg->n_users; i++)
+		if (!strcmp(cfg->users[i].name, user->name))
+			return false;
+	return cfg->n_groups > 0;
+}
+
 int sbx_role_resolve(const struct sbx_config *cfg, const struct sbx_user *user,
 		     struct sbx_verdict *ret, struct sbx_error *err)
 {

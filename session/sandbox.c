@@ -35,6 +35,7 @@ struct sbx_session {
 	unsigned long long self_start;
 	pid_t init_pid;
 	unsigned long long init_start;
+	uint64_t ns_ino[SBX_NS_COUNT]; /* from the state */
 	bool closed;
 	char id[48];
 	struct sbx_cgroup *cg;  /* the user's cgroup, NULL without a driver */
@@ -83,14 +84,20 @@ bool sbx_session_usage(const struct sbx_session *s, struct sbx_cgroup_usage *ret
 	return true;
 }
 
-uint64_t sbx_session_ns_inode(const struct sbx_session *s, const char *ns)
+uint64_t sbx_session_ns_inode(const struct sbx_session *s, unsigned ns)
 {
+	int i = sbx_ns_index(ns);
 	char rel[64];
 	struct stat st;
 
-	if (!s || s->proc_fd < 0 || s->init_pid <= 0)
+	if (!s || i < 0)
 		return 0;
-	snprintf(rel, sizeof(rel), "%d/ns/%s", (int)s->init_pid, ns);
+	if (s->ns_ino[i])
+		return s->ns_ino[i];
+	/* A state written before the numbers were kept in it. */
+	if (s->proc_fd < 0 || s->init_pid <= 0)
+		return 0;
+	snprintf(rel, sizeof(rel), "%d/ns/%s", (int)s->init_pid, sbx_ns_proc_name(ns));
 	return fstatat(s->proc_fd, rel, &st, 0) == 0 ? (uint64_t)st.st_ino : 0;
 }
 
@@ -332,8 +339,10 @@ int sbx_session_open(const struct sbx_policy *p, const struct sbx_paths *paths,
 		 * cgroup of the sshd that happened to start it. */
 		if (r == 0 && s->cg)
 			r = sbx_cgroup_attach_init(s->cg, st.init_pid, err);
-		if (r == 0)
+		if (r == 0) {
+			sbx_state_read_ns_inodes(s->proc_fd, &st);
 			r = sbx_state_write(s->users_fd, &st, err);
+		}
 		if (r < 0) {
 			if (s->pidfd >= 0)
 				end_init(s->pidfd, st.init_pid);
@@ -345,6 +354,7 @@ int sbx_session_open(const struct sbx_policy *p, const struct sbx_paths *paths,
 	}
 	s->init_pid = st.init_pid;
 	s->init_start = st.init_start;
+	memcpy(s->ns_ino, st.ns_ino, sizeof(s->ns_ino));
 	make_id(s->id, sizeof(s->id), s->uid, st.init_start);
 
 	/* Into the session cgroup before joining: everything the caller

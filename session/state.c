@@ -24,6 +24,9 @@
 
 #define STATE_MAX 4096
 
+/* By bit index of the SBX_NS_* flags. */
+static const char *const ns_proc_names[SBX_NS_COUNT] = { "mnt", "ipc", "uts", "pid", "net", "cgroup" };
+
 void sbx_state_clear(struct sbx_state *st)
 {
 	if (!st)
@@ -215,6 +218,10 @@ int sbx_state_read(int users_fd, uid_t uid, struct sbx_state *ret, struct sbx_er
 			st.linger = u != 0;
 		} else if (strcmp(line, "namespaces") == 0) {
 			st.namespaces = (unsigned)u;
+		} else if (strncmp(line, "ns_", 3) == 0) {
+			for (int i = 0; i < SBX_NS_COUNT; i++)
+				if (strcmp(line + 3, ns_proc_names[i]) == 0)
+					st.ns_ino[i] = u;
 		}
 	}
 	if (have != 3) {
@@ -223,6 +230,36 @@ int sbx_state_read(int users_fd, uid_t uid, struct sbx_state *ret, struct sbx_er
 	}
 	*ret = st;
 	return 0;
+}
+
+int sbx_ns_index(unsigned ns)
+{
+	for (int i = 0; i < SBX_NS_COUNT; i++)
+		if (ns == 1u << i)
+			return i;
+	return -1;
+}
+
+const char *sbx_ns_proc_name(unsigned ns)
+{
+	int i = sbx_ns_index(ns);
+
+	return i < 0 ? NULL : ns_proc_names[i];
+}
+
+void sbx_state_read_ns_inodes(int proc_fd, struct sbx_state *st)
+{
+	char rel[64];
+	struct stat sb;
+
+	for (int i = 0; i < SBX_NS_COUNT; i++) {
+		st->ns_ino[i] = 0;
+		if (!(st->namespaces & (1u << i)))
+			continue;
+		snprintf(rel, sizeof(rel), "%d/ns/%s", (int)st->init_pid, ns_proc_names[i]);
+		if (fstatat(proc_fd, rel, &sb, 0) == 0)
+			st->ns_ino[i] = (uint64_t)sb.st_ino;
+	}
 }
 
 int sbx_state_write(int users_fd, const struct sbx_state *st, struct sbx_error *err)
@@ -239,6 +276,10 @@ int sbx_state_write(int users_fd, const struct sbx_state *st, struct sbx_error *
 		     (int)st->init_pid, st->init_start, (unsigned)st->uid, st->user ? st->user : "",
 		     st->role ? st->role : "", (long long)st->created, st->linger ? 1 : 0,
 		     st->namespaces);
+	for (int i = 0; i < SBX_NS_COUNT && n >= 0 && (size_t)n < sizeof(buf); i++)
+		if (st->ns_ino[i])
+			n += snprintf(buf + n, sizeof(buf) - (size_t)n, "ns_%s=%llu\n",
+				      ns_proc_names[i], (unsigned long long)st->ns_ino[i]);
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		return sbx_error_set(err, ENAMETOOLONG, "state %s: too long", name);
 	/* The caller holds the user's lock, so a fixed temporary name is safe;

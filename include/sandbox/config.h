@@ -26,6 +26,7 @@ enum sbx_ns {
 	SBX_NS_CGROUP = 1u << 5,
 };
 #define SBX_NS_ALL (SBX_NS_MOUNT | SBX_NS_IPC | SBX_NS_UTS | SBX_NS_PID | SBX_NS_NET | SBX_NS_CGROUP)
+#define SBX_NS_COUNT 6
 
 /* "mount", "ipc", "uts", "pid", "net", "cgroup"; NULL for an unknown flag. */
 const char *sbx_ns_name(unsigned flag);
@@ -160,6 +161,17 @@ char *sbx_config_dropin_dir(const char *path);
 int sbx_config_load(const char *path, struct sbx_config **ret, struct sbx_error *err);
 
 /* Load from a string, as file NAME, without drop-ins (tests, fuzzing). */
+/* sbx_config_load() through a compiled copy kept in CACHE_DIR (made when
+ * missing, used only if owned by the caller and writable by nobody else):
+ * when the copy names the same files with the same identity and times, it
+ * is read instead of parsing them; otherwise the files are parsed and, when
+ * they are valid and have not changed in the last seconds, copied.  The
+ * copy is never a reason to fail: without one (CACHE_DIR NULL, a relative
+ * PATH, a copy that does not check out) this is sbx_config_load().  The
+ * admin tools (sandboxctl check/explain) always parse. */
+int sbx_config_load_cached(const char *path, const char *cache_dir, struct sbx_config **ret,
+			   struct sbx_error *err);
+
 int sbx_config_load_string(const char *text, const char *name,
 			   struct sbx_config **ret, struct sbx_error *err);
 

@@ -22,6 +22,7 @@ enum sbx_outcome {
 
 struct sbx_login_request {
 	const char *conf;    /* configuration file; NULL for the default */
+	const char *cache_dir; /* compiled copy of it (sbx_config_load_cached); NULL: none */
 	const char *user;    /* PAM_USER */
 	const char *service; /* PAM_SERVICE, for messages */
 	const char *rhost;   /* PAM_RHOST, may be NULL */

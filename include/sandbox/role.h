@@ -28,6 +28,10 @@ struct sbx_verdict {
 	const struct sbx_assign *match; /* the entry that decided */
 };
 
+/* Whether resolving USER (whose passwd entry is known) may need the user's
+ * groups: some group rule exists and no user rule names USER first. */
+bool sbx_role_needs_groups(const struct sbx_config *cfg, const struct sbx_user *user);
+
 /* Fills *ret.  Never fails for a validated config; returns -EINVAL if the
  * config names a role it does not define (defensive). */
 int sbx_role_resolve(const struct sbx_config *cfg, const struct sbx_user *user,

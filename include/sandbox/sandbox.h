@@ -80,10 +80,11 @@ void sbx_session_free(struct sbx_session *s);
 /* Resource use of the session's cgroup, read when it closed.  Returns false
  * when there is none (no cgroup driver, or not closed yet). */
 bool sbx_session_usage(const struct sbx_session *s, struct sbx_cgroup_usage *ret);
-/* The inode number of the sandbox's namespace NS ("mnt", "pid", "net",
- * "ipc", "uts", "cgroup"), read from its init through the host's /proc (the
- * caller's own /proc is the sandbox's after joining); 0 when unknown. */
-uint64_t sbx_session_ns_inode(const struct sbx_session *s, const char *ns);
+/* The inode number of the sandbox's namespace NS (one SBX_NS_* flag), as
+ * recorded when the sandbox was made (else read from its init through the
+ * host's /proc: the caller's own /proc is the sandbox's after joining); 0
+ * when unknown. */
+uint64_t sbx_session_ns_inode(const struct sbx_session *s, unsigned ns);
 
 /* The user's cgroup path, for the audit record; NULL without cgroups. */
 const char *sbx_session_cgroup(const struct sbx_session *s);

@@ -328,7 +328,8 @@ sbx_pam_stack_permit() {
 
 # sbx_pam_stack_sandbox FILE CONF: the same with the module under test, given
 # by absolute path ($SBX_MODULE, default the build tree's
-# .libs/pam_sandbox_test.so, else .libs/pam_sandbox.so).
+# .libs/pam_sandbox_test.so, else .libs/pam_sandbox.so).  Its compiled copy
+# of CONF goes to $SBX_TMP/config-cache, not to the host's /run.
 sbx_pam_stack_sandbox() {
 	cat >"$1" <<-EOF
 		# written by tests/lib/sshd.sh
@@ -336,7 +337,7 @@ sbx_pam_stack_sandbox() {
 		account  required pam_unix.so
 		password required pam_deny.so
 		session  required pam_loginuid.so
-		session  required $SBX_MODULE conf=$2 debug
+		session  required $SBX_MODULE conf=$2 cache=$SBX_TMP/config-cache debug
 		session  optional pam_permit.so
 	EOF
 }

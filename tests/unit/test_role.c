@@ -105,6 +105,23 @@ static void test_default(void **state)
 	check(&cfg, "grace", NULL, SBX_VERDICT_ROLE, "developer", SBX_RULE_DEFAULT, 10);
 }
 
+/* The groups are looked up only when a group rule can decide: a user rule
+ * decides first, and without group rules there is nothing to look up. */
+static void test_needs_groups(void **state)
+{
+	struct sbx_config cfg = make_config("developer");
+	struct sbx_config no_groups = make_config("developer");
+	struct sbx_user named = { .name = (char *)"mallory" };
+	struct sbx_user other = { .name = (char *)"frank" };
+
+	(void)state;
+	no_groups.n_groups = 0;
+	assert_false(sbx_role_needs_groups(&cfg, &named));
+	assert_true(sbx_role_needs_groups(&cfg, &other));
+	assert_false(sbx_role_needs_groups(&no_groups, &other));
+	assert_false(sbx_role_needs_groups(&no_groups, &named));
+}
+
 static void test_undefined_role(void **state)
 {
 	struct sbx_config cfg = make_config("ghost");
@@ -182,6 +199,7 @@ int main(void)
 		cmocka_unit_test(test_user_entry_wins),
 		cmocka_unit_test(test_group_order),
 		cmocka_unit_test(test_default),
+		cmocka_unit_test(test_needs_groups),
 		cmocka_unit_test(test_undefined_role),
 		cmocka_unit_test(test_policy_expansion),
 		cmocka_unit_test(test_policy_hostile_values),
