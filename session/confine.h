@@ -96,10 +96,11 @@ int sbx_parse_ull(const char *s, unsigned long long *ret);
 int sbx_ns_clone_flags(unsigned ns);
 
 /* Start a sandbox for P: an init in new namespaces with the filesystem view
- * set up, running sandbox-init.  Returns its host pid and start time.  On
- * failure nothing of it is left running. */
+ * set up, running sandbox-init.  Returns its host pid, start time and a
+ * handle on it (as sbx_ns_init_pidfd).  On failure nothing of it is left
+ * running. */
 int sbx_ns_create(const struct sbx_policy *p, unsigned ns, int users_fd, int proc_fd,
-		  int exe_fd, pid_t *ret_pid, unsigned long long *ret_start,
+		  int exe_fd, pid_t *ret_pid, unsigned long long *ret_start, int *ret_pidfd,
 		  struct sbx_error *err);
 
 /* A handle on the init of ST (a pidfd, or a /proc/PID directory where
@@ -151,9 +152,11 @@ int sbx_priv_limit_self(uint64_t keep, struct sbx_error *err);
 /* ---- init.c ---- */
 
 /* Inside the new namespaces, as root: build the view (mounts.c), set the
- * host name, bring up loopback in a new network namespace, then reduce the
- * init's own privileges to what its loop needs. */
+ * host name, bring up loopback in a new network namespace. */
 int sbx_init_setup(const struct sbx_policy *p, unsigned ns, struct sbx_error *err);
+
+/* Then reduce the init's own privileges to what its loop needs. */
+int sbx_init_limit(unsigned ns, struct sbx_error *err);
 
 /* The sandbox's init: reap, re-check on SIGCHLD / SIGUSR1 / a timer, end
  * the sandbox when its last session is gone (linger off) or when it is

@@ -59,7 +59,6 @@ static int loopback_up(struct sbx_error *err)
 
 int sbx_init_setup(const struct sbx_policy *p, unsigned ns, struct sbx_error *err)
 {
-	uint64_t keep;
 	int r;
 
 	if (ns & SBX_NS_MOUNT) {
@@ -74,6 +73,12 @@ int sbx_init_setup(const struct sbx_policy *p, unsigned ns, struct sbx_error *er
 		return sbx_error_set(err, errno, "set host name %s: %m", p->role.hostname);
 	if ((ns & SBX_NS_NET) && (r = loopback_up(err)) < 0)
 		return r;
+	return 0;
+}
+
+int sbx_init_limit(unsigned ns, struct sbx_error *err)
+{
+	uint64_t keep;
 
 	/* From here the init needs CAP_KILL (to end the sandbox) and, without
 	 * a pid namespace, CAP_SYS_PTRACE (to find the sandbox's processes

@@ -253,11 +253,27 @@ static void wait_pid(pid_t pid)
 		;
 }
 
+/* A handle on process PID (see is_proc_dir below).  Returns it, or -1 with
+ * errno set (ESRCH: no such process). */
+static int init_handle(int proc_fd, pid_t pid)
+{
+	char name[16];
+	int fd = pidfd_open(pid, 0);
+
+	if (fd >= 0 || errno != ENOSYS)
+		return fd;
+	snprintf(name, sizeof(name), "%d", (int)pid);
+	fd = openat(proc_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		errno = ESRCH;
+	return fd;
+}
+
 int sbx_ns_create(const struct sbx_policy *p, unsigned ns, int users_fd, int proc_fd,
-		  int exe_fd, pid_t *ret_pid, unsigned long long *ret_start,
+		  int exe_fd, pid_t *ret_pid, unsigned long long *ret_start, int *ret_pidfd,
 		  struct sbx_error *err)
 {
-	_cleanup_close_ int rd = -1, wr = -1, memfd = -1;
+	_cleanup_close_ int rd = -1, wr = -1, memfd = -1, pidfd = -1;
 	_cleanup_free_ char *wire = NULL, *stacks = NULL;
 	struct child_args args;
 	size_t wire_len = 0;
@@ -324,10 +340,17 @@ int sbx_ns_create(const struct sbx_policy *p, unsigned ns, int users_fd, int pro
 	if (initpid <= 0)
 		return sbx_error_set(err, EIO, "create sandbox: the init did not start");
 
-	/* EOF after the pid: sandbox-init runs and now waits for our lock. */
+	/* EOF after the pid: sandbox-init runs and now waits for our lock.
+	 * The handle first, then the start time (read once): should the pid
+	 * be reused in between, the handle is of a dead process and joining
+	 * through it fails. */
+	pidfd = init_handle(proc_fd, initpid);
+	if (pidfd < 0)
+		return sbx_error_set(err, errno, "create sandbox: the init died at start: %m");
 	if (sbx_proc_starttime(proc_fd, initpid, ret_start) < 0)
 		return sbx_error_set(err, ESRCH, "create sandbox: the init died at start");
 	*ret_pid = initpid;
+	*ret_pidfd = TAKE_FD(pidfd);
 	return 0;
 }
 
@@ -347,14 +370,7 @@ int sbx_ns_init_pidfd(int proc_fd, const struct sbx_state *st, int *ret_fd)
 	unsigned long long start;
 	int fd, r;
 
-	fd = pidfd_open(st->init_pid, 0);
-	if (fd < 0 && errno == ENOSYS) {
-		char name[16];
-		snprintf(name, sizeof(name), "%d", (int)st->init_pid);
-		fd = openat(proc_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd < 0 && errno == ENOENT)
-			errno = ESRCH;
-	}
+	fd = init_handle(proc_fd, st->init_pid);
 	if (fd < 0)
 		return errno == ESRCH ? -ESRCH : -errno;
 	/* The pid may have been reused: the handle is the process that has

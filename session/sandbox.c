@@ -325,15 +325,12 @@ int sbx_session_open(const struct sbx_policy *p, const struct sbx_paths *paths,
 			return sbx_error_set(err, ENOMEM, "out of memory");
 		}
 		r = sbx_ns_create(p, ns, s->users_fd, s->proc_fd, exe_fd, &st.init_pid,
-				  &st.init_start, err);
+				  &st.init_start, &s->pidfd, err);
 		if (r < 0) {
 			sbx_state_clear(&st);
 			return r;
 		}
 		created = true;
-		r = sbx_ns_init_pidfd(s->proc_fd, &st, &s->pidfd);
-		if (r < 0)
-			sbx_error_set(err, -r, "sandbox init: %s", strerror(-r));
 		/* The init lives as long as the sandbox: in the user's cgroup
 		 * ("init" leaf), or its own scope on systemd hosts, never in the
 		 * cgroup of the sshd that happened to start it. */

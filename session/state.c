@@ -66,15 +66,27 @@ static int check_private_dir(int fd, const char *what, struct sbx_error *err)
 	return 0;
 }
 
+/* Open directory NAME, made (0700) first when missing and CREATE.  Open
+ * first: at every login the directories exist already.  Returns the fd or
+ * -1 with errno set. */
+static int open_or_make_dir(int dirfd, const char *name, bool create)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd >= 0 || errno != ENOENT || !create)
+		return fd;
+	if (mkdirat(dirfd, name, 0700) < 0 && errno != EEXIST)
+		return -1;
+	return openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
 static int open_dir_at(int dirfd, const char *name, const char *what, bool create, int *ret_fd,
 		       struct sbx_error *err)
 {
 	_cleanup_close_ int fd = -1;
 	int r;
 
-	if (create && mkdirat(dirfd, name, 0700) < 0 && errno != EEXIST)
-		return sbx_error_set(err, errno, "create %s: %m", what);
-	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	fd = open_or_make_dir(dirfd, name, create);
 	if (fd < 0) {
 		if (errno == ELOOP || errno == ENOTDIR)
 			return sbx_error_set(err, ELOOP, "%s: not a directory (or a symbolic link)",
@@ -369,9 +381,7 @@ int sbx_state_add_session(int users_fd, uid_t uid, pid_t pid, unsigned long long
 	int fd;
 
 	sessions_dir_name(dir, sizeof(dir), uid);
-	if (mkdirat(users_fd, dir, 0700) < 0 && errno != EEXIST)
-		return sbx_error_set(err, errno, "create %s: %m", dir);
-	dfd = openat(users_fd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	dfd = open_or_make_dir(users_fd, dir, true);
 	if (dfd < 0)
 		return sbx_error_set(err, errno, "open %s: %m", dir);
 	snprintf(rec, sizeof(rec), "%d.%llu", (int)pid, start);

@@ -73,6 +73,21 @@ echo "$out" | grep -q "Read-only file system" || fail "/usr writable for root in
 [ ! -e /usr/.sbxt ] || { rm -f /usr/.sbxt; fail "/usr written"; }
 pass "/usr read-only for root inside"
 
+# --- the init keeps only CAP_KILL (it drops the rest right after reporting
+# success, so give it a moment) ----------------------------------------------
+out=$(d run $POLICY -- sh -c '
+	i=0
+	while [ $i -lt 100 ]; do
+		e=$(sed -n "s/^CapEff:[[:space:]]*//p" /proc/1/status)
+		b=$(sed -n "s/^CapBnd:[[:space:]]*//p" /proc/1/status)
+		[ "$e" = 0000000000000020 ] && [ "$b" = 0000000000000020 ] && break
+		sleep 0.02; i=$((i + 1))
+	done
+	echo "init eff=$e bnd=$b"') || fail "session failed: $out"
+[ "$out" = "init eff=0000000000000020 bnd=0000000000000020" ] ||
+	fail "the init kept more than CAP_KILL: $out"
+pass "the init keeps only CAP_KILL"
+
 # --- another user's sandbox: its own /tmp -----------------------------------
 out=$(d run --user "$B" --private-tmp --report "$W/rep-b" --as-user -- sh -c 'ls -A /tmp') ||
 	fail "session of B failed"
