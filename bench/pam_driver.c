@@ -22,6 +22,13 @@
  *       thread of its own (see cycle_thread).
  *   pam_driver exec   -n N [-w W] -- CMD [ARG...]
  *       N runs of CMD, each timed from fork to the parent's waitpid.
+ *   pam_driver floor  -u USER -n N [-w W]
+ *       What a login pays to the host whoever asks, each timed in a freshly
+ *       forked child as in a login: "nss", getgrouplist() of USER (every
+ *       name service of nsswitch.conf is asked, systemd's included); and
+ *       "audit", one user record through libaudit (open, send and wait
+ *       for the kernel's answer, close), of type AUDIT_USER so that no
+ *       auditor takes it for a login.
  *
  * Every mode prints one JSON object on stdout (-o FILE writes it there
  * instead); times are microseconds.  -r FILE appends every sample to FILE,
@@ -49,6 +56,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <grp.h>
+#include <libaudit.h>
 #include <security/pam_appl.h>
 
 struct result {
@@ -609,6 +618,93 @@ static int mode_exec(const struct opts *o, char **argv)
 	return failed ? 1 : 0;
 }
 
+/* One floor sample: WHAT ("nss" or "audit") in a fresh child; returns its
+ * time in us, or -1 when it failed. */
+static double floor_sample(const char *what, const char *user)
+{
+	int p[2], st;
+	int64_t t = -1;
+	pid_t pid;
+
+	if (pipe(p) < 0)
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		struct passwd *pw = getpwnam(user);
+		int64_t t0 = now_ns(), t1 = -1;
+
+		close(p[0]);
+		if (pw && !strcmp(what, "nss")) {
+			gid_t g[256];
+			int ng = 256;
+
+			t0 = now_ns();
+			if (getgrouplist(user, pw->pw_gid, g, &ng) >= 0)
+				t1 = now_ns();
+		} else if (!strcmp(what, "audit")) {
+			int fd = audit_open();
+
+			if (fd >= 0 && audit_log_user_message(fd, AUDIT_USER,
+					"op=pam_sandbox-bench-floor acct=\"bench\" sandbox=0-0 role=developer "
+					"ns-mnt=4026531841 ns-pid=4026531836 ns-ipc=4026531839 ns-uts=4026531838",
+					NULL, NULL, NULL, 1) > 0)
+				t1 = now_ns();
+			if (fd >= 0)
+				audit_close(fd);
+			if (t1 >= 0)
+				t1 = now_ns();
+		}
+		t = t1 >= 0 ? t1 - t0 : -1;
+		if (write(p[1], &t, sizeof(t)) != sizeof(t))
+			_exit(1);
+		_exit(0);
+	}
+	close(p[1]);
+	if (read(p[0], &t, sizeof(t)) != sizeof(t))
+		t = -1;
+	close(p[0]);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	return t < 0 ? -1 : (double)t / 1000.0;
+}
+
+static int mode_floor(const struct opts *o)
+{
+	double *vn = calloc((size_t)o->n, sizeof(double));
+	double *va = calloc((size_t)o->n, sizeof(double));
+	long failed = 0;
+	size_t n_ok = 0;
+
+	if (!vn || !va)
+		return 2;
+	for (long i = 0; i < o->n + o->warmup; i++) {
+		double a = floor_sample("nss", o->users[0]);
+		double b = floor_sample("audit", o->users[0]);
+
+		if (a < 0 || b < 0) {
+			failed++;
+			continue;
+		}
+		if (i < o->warmup)
+			continue;
+		vn[n_ok] = a;
+		va[n_ok] = b;
+		if (raw)
+			fprintf(raw, "%.1f %.1f\n", a, b);
+		n_ok++;
+	}
+	fprintf(out, "{\"mode\":\"floor\",\"runs\":%ld,\"failed\":%ld,", o->n + o->warmup, failed);
+	print_stats("nss", vn, n_ok);
+	fputc(',', out);
+	print_stats("audit", va, n_ok);
+	fprintf(out, "}\n");
+	free(vn);
+	free(va);
+	return failed ? 1 : 0;
+}
+
 static int add_user(struct opts *o, const char *name)
 {
 	char **u = realloc(o->users, (o->n_users + 1) * sizeof(*u));
@@ -653,7 +749,8 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: pam_driver open|hold|inproc -s SERVICE (-u USER[,USER...] | -U FILE) [-n N] [-w W] [-o OUT] [-r RAW] [-F STATE_DIR] [-v]\n"
-		"       pam_driver exec [-n N] [-w W] [-o OUT] [-r RAW] [-v] -- CMD [ARG...]\n");
+		"       pam_driver exec [-n N] [-w W] [-o OUT] [-r RAW] [-v] -- CMD [ARG...]\n"
+		"       pam_driver floor -u USER [-n N] [-w W] [-o OUT] [-r RAW]\n");
 	exit(2);
 }
 
@@ -701,6 +798,10 @@ int main(int argc, char **argv)
 		if (optind >= argc)
 			usage();
 		r = mode_exec(&o, argv + optind);
+	} else if (!strcmp(mode, "floor")) {
+		if (!o.n_users)
+			usage();
+		r = mode_floor(&o);
 	} else {
 		if (!o.service || !o.n_users)
 			usage();

@@ -403,6 +403,7 @@ if want pam; then
 	for ((round = 1; round <= ROUNDS; round++)); do
 		w=0; [ "$round" = 1 ] && w=3
 		drive permit open -s "$(svc permit)" -U "$W/pool.users" -n "$per" -w "$w"
+		drive floor floor -u "$(sed -n 1p "$W/pool.users")" -n "$per" -w "$w"
 		ns_dropin user "$ALL_USERS"
 		drive namespace_bind open -s "$(svc namespace)" -U "$W/pool.users" -n "$per" -w "$w"
 		ns_dropin tmpfs "$ALL_USERS"
