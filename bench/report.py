@@ -145,6 +145,7 @@ text.append(f"machine: {mc.get('os', '?')}, kernel {mc['kernel']}, {mc['nproc']}
             f"commit {M.get('commit', '?')}{' +' + M['dirty'] + ' uncommitted files' if M.get('dirty', '0') != '0' else ''}")
 if M.get("module_ok") != "1":
     text.append(f"pam_sandbox NOT measured: {M.get('module_why', '?')}")
+text.append(f"state directories on {M.get('state_fs', '?')}")
 text.append("all times in microseconds (us); medians/percentiles over every sample of this run")
 
 # ---- PAM stacks -----------------------------------------------------------
