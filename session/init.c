@@ -25,6 +25,8 @@
 #include <linux/capability.h>
 #include <net/if.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,7 +59,37 @@ static int loopback_up(struct sbx_error *err)
 	return 0;
 }
 
-int sbx_init_setup(const struct sbx_policy *p, unsigned ns, struct sbx_error *err)
+/* The kernel takes longer to make a network namespace than the init takes
+ * for the whole filesystem view (~450 us against ~300 us here, mostly the
+ * per-namespace set-up of every network protocol): a thread makes it, with
+ * loopback up, while the init builds the view, and the init moves into it
+ * once both are done.  Namespaces belong to each thread, so the thread's
+ * unshare() leaves the init where it is until its setns(). */
+struct net_job {
+	pthread_t thread;
+	int fd; /* the new network namespace, -1 until made */
+	struct sbx_error err;
+};
+
+static void *make_net(void *arg)
+{
+	struct net_job *j = arg;
+
+	if (unshare(CLONE_NEWNET) < 0) {
+		sbx_error_set(&j->err, errno, "create the network namespace: %m");
+		return NULL;
+	}
+	if (loopback_up(&j->err) < 0)
+		return NULL;
+	/* Through the host's /proc: the sandbox's /proc is being replaced
+	 * meanwhile (and covered while the hides are made). */
+	j->fd = openat(SBX_INIT_FD_PROC, "thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (j->fd < 0)
+		sbx_error_set(&j->err, errno, "open the new network namespace: %m");
+	return NULL;
+}
+
+static int view_and_name(const struct sbx_policy *p, unsigned ns, struct sbx_error *err)
 {
 	int r;
 
@@ -71,9 +103,37 @@ int sbx_init_setup(const struct sbx_policy *p, unsigned ns, struct sbx_error *er
 	if ((ns & SBX_NS_UTS) && p->role.hostname &&
 	    sethostname(p->role.hostname, strlen(p->role.hostname)) < 0)
 		return sbx_error_set(err, errno, "set host name %s: %m", p->role.hostname);
-	if ((ns & SBX_NS_NET) && (r = loopback_up(err)) < 0)
-		return r;
 	return 0;
+}
+
+int sbx_init_setup(const struct sbx_policy *p, unsigned ns, struct sbx_error *err)
+{
+	struct net_job net = { .fd = -1, .err = SBX_ERROR_INIT };
+	int r, e;
+
+	if (ns & SBX_NS_NET) {
+		e = pthread_create(&net.thread, NULL, make_net, &net);
+		if (e)
+			return sbx_error_set(err, e, "create the network namespace: %s", strerror(e));
+	}
+	r = view_and_name(p, ns, err);
+	if (!(ns & SBX_NS_NET))
+		return r;
+	/* Always wait for the thread, also when the view failed. */
+	e = pthread_join(net.thread, NULL);
+	if (r == 0 && e)
+		r = sbx_error_set(err, e, "create the network namespace: %s", strerror(e));
+	if (r == 0 && net.fd < 0) {
+		*err = net.err;
+		net.err = (struct sbx_error)SBX_ERROR_INIT;
+		r = -(err->code ? err->code : EIO);
+	}
+	if (r == 0 && setns(net.fd, CLONE_NEWNET) < 0)
+		r = sbx_error_set(err, errno, "enter the new network namespace: %m");
+	if (net.fd >= 0)
+		close(net.fd);
+	sbx_error_clear(&net.err);
+	return r;
 }
 
 int sbx_init_limit(unsigned ns, struct sbx_error *err)

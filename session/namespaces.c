@@ -1,8 +1,9 @@
 /* Creating a sandbox's namespaces and joining them.
  *
  * Create: the PAM process starts an intermediate, which unshare()s the new
- * namespaces and starts the init (pid 1 of the new pid namespace), then
- * exits at once.  Both are vfork-style clones (CLONE_VM | CLONE_VFORK) on
+ * namespaces (all but the network one, which the init makes itself while
+ * it builds the view: init.c) and starts the init (pid 1 of the new pid
+ * namespace), then exits at once.  Both are vfork-style clones (CLONE_VM | CLONE_VFORK) on
  * stacks of their own: no copy of the PAM process's address space is made
  * and none is torn down at exec, so the cost does not grow with sshd's size.  The init is therefore not a child of sshd (whose
  * serverloop reaps with waitpid(-1)); the PAM process waits for the
@@ -200,7 +201,9 @@ static int intermediate(void *arg)
 	struct child_args *a = arg;
 	pid_t pid;
 
-	if (unshare(sbx_ns_clone_flags(a->ns)) < 0)
+	/* All but the network namespace, which the init makes itself while
+	 * it builds the view (see init.c). */
+	if (unshare(sbx_ns_clone_flags(a->ns & ~SBX_NS_NET)) < 0)
 		child_fail(a->fds[0], errno, "create namespaces");
 	pid = clone(init_child, a->stack + a->stack_size, CLONE_VM | CLONE_VFORK | SIGCHLD, a);
 	if (pid < 0)
