@@ -3,9 +3,10 @@
  * Create: the PAM process starts an intermediate, which unshare()s the new
  * namespaces (all but the network one, which the init makes itself while
  * it builds the view: init.c) and starts the init (pid 1 of the new pid
- * namespace), then exits at once.  Both are vfork-style clones (CLONE_VM | CLONE_VFORK) on
- * stacks of their own: no copy of the PAM process's address space is made
- * and none is torn down at exec, so the cost does not grow with sshd's size.  The init is therefore not a child of sshd (whose
+ * namespace), then exits at once.  Both are vfork-style clones (CLONE_VM |
+ * CLONE_VFORK) on stacks of their own: no copy of the PAM process's address
+ * space is made and none is torn down at exec, so the cost does not grow
+ * with sshd's size.  The init is therefore not a child of sshd (whose
  * serverloop reaps with waitpid(-1)); the PAM process waits for the
  * intermediate only, by pid.  The init sets up the filesystem view and
  * execs sandbox-init through a descriptor opened in the host's view (so no
