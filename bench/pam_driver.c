@@ -201,6 +201,15 @@ static void print_stats(const char *name, double *v, size_t n)
 		n ? v[0] : 0, n ? v[n - 1] : 0);
 }
 
+/* The end of a mode's JSON object: two sets of N samples, then "}". */
+static void print_two_stats(const char *a, double *va, const char *b, double *vb, size_t n)
+{
+	print_stats(a, va, n);
+	fputc(',', out);
+	print_stats(b, vb, n);
+	fprintf(out, "}\n");
+}
+
 static void print_json_string(const char *s)
 {
 	fputc('"', out);
@@ -325,10 +334,7 @@ static int mode_open(const struct opts *o)
 		o->n_users, total, failed, waits, not_fresh);
 	print_json_string(first_err);
 	fputc(',', out);
-	print_stats("open", vo, n_ok);
-	fputc(',', out);
-	print_stats("close", vc, n_ok);
-	fprintf(out, "}\n");
+	print_two_stats("open", vo, "close", vc, n_ok);
 	free(vo);
 	free(vc);
 	return failed ? 1 : 0;
@@ -560,10 +566,7 @@ static int mode_inproc(const struct opts *o)
 		mnt0 == ns_inode("mnt") ? "true" : "false");
 	print_json_string(first_err);
 	fputc(',', out);
-	print_stats("open", vo, n_ok);
-	fputc(',', out);
-	print_stats("close", vc, n_ok);
-	fprintf(out, "}\n");
+	print_two_stats("open", vo, "close", vc, n_ok);
 	free(vo);
 	free(vc);
 	return failed ? 1 : 0;
@@ -696,10 +699,7 @@ static int mode_floor(const struct opts *o)
 		n_ok++;
 	}
 	fprintf(out, "{\"mode\":\"floor\",\"runs\":%ld,\"failed\":%ld,", o->n + o->warmup, failed);
-	print_stats("nss", vn, n_ok);
-	fputc(',', out);
-	print_stats("audit", va, n_ok);
-	fprintf(out, "}\n");
+	print_two_stats("nss", vn, "audit", va, n_ok);
 	free(vn);
 	free(va);
 	return failed ? 1 : 0;

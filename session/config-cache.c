@@ -110,6 +110,13 @@ static void put_assign(struct wbuf *b, const struct sbx_assign *a)
 	put_u64(b, (uint64_t)(int64_t)a->line);
 }
 
+static void put_assigns(struct wbuf *b, const struct sbx_assign *v, size_t n)
+{
+	put_u64(b, n);
+	for (size_t i = 0; i < n; i++)
+		put_assign(b, &v[i]);
+}
+
 static void put_paths(struct wbuf *b, const struct sbx_path *v, size_t n)
 {
 	put_u64(b, n);
@@ -162,12 +169,8 @@ static void put_config(struct wbuf *b, const struct sbx_config *c)
 	put_u64(b, c->settings.cgroup_nested);
 	put_str(b, c->settings.state_dir);
 	put_u64(b, c->settings.audit_required);
-	put_u64(b, c->n_users);
-	for (size_t i = 0; i < c->n_users; i++)
-		put_assign(b, &c->users[i]);
-	put_u64(b, c->n_groups);
-	for (size_t i = 0; i < c->n_groups; i++)
-		put_assign(b, &c->groups[i]);
+	put_assigns(b, c->users, c->n_users);
+	put_assigns(b, c->groups, c->n_groups);
 	put_assign(b, &c->default_role);
 	put_u64(b, c->n_roles);
 	for (size_t i = 0; i < c->n_roles; i++)
@@ -276,6 +279,17 @@ static void get_assign(struct rbuf *b, struct sbx_assign *a)
 	a->line = get_int(b);
 }
 
+static struct sbx_assign *get_assigns(struct rbuf *b, size_t *ret_n)
+{
+	size_t n = get_count(b);
+	struct sbx_assign *v = get_array(b, n, sizeof(*v));
+
+	*ret_n = v ? n : 0;
+	for (size_t i = 0; v && i < n; i++)
+		get_assign(b, &v[i]);
+	return v;
+}
+
 static struct sbx_path *get_paths(struct rbuf *b, size_t *ret_n)
 {
 	size_t n = get_count(b);
@@ -345,16 +359,8 @@ static struct sbx_config *get_config(struct rbuf *b)
 	if (c->settings.on_error > SBX_ON_ERROR_ALLOW || c->settings.cgroup_driver > SBX_CGROUP_NONE)
 		b->bad = true;
 
-	n = get_count(b);
-	c->users = get_array(b, n, sizeof(*c->users));
-	c->n_users = c->users ? n : 0;
-	for (size_t i = 0; i < c->n_users; i++)
-		get_assign(b, &c->users[i]);
-	n = get_count(b);
-	c->groups = get_array(b, n, sizeof(*c->groups));
-	c->n_groups = c->groups ? n : 0;
-	for (size_t i = 0; i < c->n_groups; i++)
-		get_assign(b, &c->groups[i]);
+	c->users = get_assigns(b, &c->n_users);
+	c->groups = get_assigns(b, &c->n_groups);
 	get_assign(b, &c->default_role);
 
 	n = get_count(b);
