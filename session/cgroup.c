@@ -843,8 +843,9 @@ static int handle_new(const struct sbx_cgroup_env *env, uid_t uid, struct sbx_cg
 	if (!cg)
 		return sbx_error_set(err, ENOMEM, "out of memory");
 	cg->proc_fd = -1;
-	r = sbx_cgroup_detect(env, &cg->kind, err);
-	if (r < 0)
+	if (env->detected)
+		cg->kind = env->kind;
+	else if ((r = sbx_cgroup_detect(env, &cg->kind, err)) < 0)
 		return r;
 	if (env->parent && !sbx_cg_parent_ok(env->parent))
 		return sbx_error_set(err, EINVAL,
@@ -965,6 +966,14 @@ void sbx_cgroup_env_init(struct sbx_cgroup_env *env, const struct sbx_settings *
 		.driver = settings->cgroup_driver,
 		.parent_below_self = settings->cgroup_nested,
 	};
+}
+
+int sbx_cgroup_env_detect(struct sbx_cgroup_env *env, struct sbx_error *err)
+{
+	int r = sbx_cgroup_detect(env, &env->kind, err);
+
+	env->detected = r == 0;
+	return r;
 }
 
 int sbx_cgroup_user_open(const struct sbx_cgroup_env *env, uid_t uid,

@@ -162,7 +162,6 @@ static int confine(const struct sbx_login_request *req, const struct sbx_config 
 	bool required = cfg->settings.audit_required;
 	struct sbx_audit_record rec;
 	struct sbx_cgroup_env cgenv;
-	enum sbx_cgroup_kind kind = SBX_CGKIND_NONE;
 	int r;
 
 	*reason = SBX_AUDIT_REASON_INTERNAL;
@@ -172,7 +171,7 @@ static int confine(const struct sbx_login_request *req, const struct sbx_config 
 	sbx_cgroup_env_init(&cgenv, &cfg->settings);
 	if (cfg->settings.cgroup_driver != SBX_CGROUP_NONE) {
 		paths.cgroup = &cgenv;
-		r = sbx_cgroup_detect(&cgenv, &kind, err);
+		r = sbx_cgroup_env_detect(&cgenv, err);
 		if (r < 0) {
 			*reason = SBX_AUDIT_REASON_CGROUP_FAILED;
 			return r;
@@ -180,7 +179,7 @@ static int confine(const struct sbx_login_request *req, const struct sbx_config 
 	}
 	/* On systemd hosts pam_systemd creates the session scope: it must run
 	 * after us to take the limits we hand it as PAM data. */
-	if (kind == SBX_CGKIND_SYSTEMD) {
+	if (cgenv.detected && cgenv.kind == SBX_CGKIND_SYSTEMD) {
 		r = sbx_cgroup_systemd_check_order(req->xdg_session_id, NULL, getpid(), err);
 		if (r == 0)
 			r = sbx_cgroup_systemd_pam_data(&role->limits, &l->pam_data, err);

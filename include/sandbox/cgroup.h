@@ -58,7 +58,15 @@ struct sbx_cgroup_env {
 	 * it false so every login finds the same tree. */
 	bool parent_below_self;
 	unsigned bus_timeout_ms; /* systemd: bound of each D-Bus call; 0 = 2000 */
+	/* Set by sbx_cgroup_env_detect(): the handles opened with this env use
+	 * KIND instead of looking at the host again. */
+	bool detected;
+	enum sbx_cgroup_kind kind;
 };
+
+/* The environment the configuration asks for: driver, parent, nesting.
+ * Roots are the real ones (NULL). */
+void sbx_cgroup_env_init(struct sbx_cgroup_env *env, const struct sbx_settings *settings);
 
 /* Which driver ENV selects on this host.  auto: systemd when
  * <run_root>/systemd/system exists, else v2 when the unified hierarchy has
@@ -66,12 +74,12 @@ struct sbx_cgroup_env {
  * lone hugetlb does not count), else v1 when v1 controllers are mounted, else none.
  * cgroupfs: v2, else v1, else -ENOENT.  systemd: -EOPNOTSUPP when built
  * without libsystemd.  Returns 0 or a negative errno. */
-/* The environment the configuration asks for: driver, parent, nesting.
- * Roots are the real ones (NULL). */
-void sbx_cgroup_env_init(struct sbx_cgroup_env *env, const struct sbx_settings *settings);
-
 int sbx_cgroup_detect(const struct sbx_cgroup_env *env, enum sbx_cgroup_kind *ret,
 		      struct sbx_error *err);
+
+/* sbx_cgroup_detect() once for every handle opened with ENV afterwards (a
+ * login needs the answer before it opens the user's cgroup). */
+int sbx_cgroup_env_detect(struct sbx_cgroup_env *env, struct sbx_error *err);
 
 struct sbx_cgroup; /* a user's cgroup handle */
 

@@ -547,6 +547,34 @@ static void test_detect_pure_v2(void **state)
 	assert_int_equal(k, SBX_CGKIND_V1);
 }
 
+/* A login detects once (sbx_cgroup_env_detect) and the handles it opens use
+ * that answer: the host is not examined again for them. */
+static void test_env_detect_once(void **state)
+{
+	struct sbx_cgroup_env env = env_for(SBX_CGROUP_AUTO);
+	struct sbx_error err = SBX_ERROR_INIT;
+	struct sbx_limits lim = { .set = 0 };
+	struct sbx_cgroup *cg = NULL;
+	char d[PATH_MAX];
+
+	(void)state;
+	make_v2(fake_root, "cpuset cpu io memory pids");
+	assert_int_equal(sbx_cgroup_env_detect(&env, &err), 0);
+	assert_true(env.detected);
+	assert_int_equal(env.kind, SBX_CGKIND_V2);
+	/* systemd appears afterwards: the handle still takes the recorded v2
+	 * (a second detection would pick systemd) */
+	snprintf(d, sizeof(d), "%s/systemd", fake_run);
+	__real_mkdir(d, 0755);
+	snprintf(d, sizeof(d), "%s/systemd/system", fake_run);
+	__real_mkdir(d, 0755);
+	if (sbx_cgroup_user_open(&env, 1001, &lim, &cg, &err) < 0)
+		fail_msg("%s", sbx_error_text(&err));
+	assert_int_equal(sbx_cgroup_kind(cg), SBX_CGKIND_V2);
+	sbx_cgroup_free(cg);
+	sbx_error_clear(&err);
+}
+
 /* ---- v2 ------------------------------------------------------------------- */
 
 static void test_v2_limits(void **state)
@@ -1125,6 +1153,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_detect, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_detect_pure_v2, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_env_detect_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v2_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v2_missing_controller, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v2_missing_swap, setup, teardown),
