@@ -124,8 +124,19 @@ char *sbx_cg_v2_cpu_max(uint64_t milli);
  * 10..1000. */
 uint64_t sbx_cg_v1_blkio_weight(uint64_t io_weight);
 
-/* Controller ("memory", "pids", "cpu", "io") a limit needs on v2. */
-const char *sbx_cg_v2_controller(enum sbx_limit l);
+/* Controller a limit needs: "memory", "pids", "cpu", and for the io weight
+ * "io" on v2, "blkio" on v1. */
+const char *sbx_cg_controller(enum sbx_limit l, bool v1);
+
+/* Which limits of LIM the host can apply, both cgroupfs versions: HAVE(CTX,
+ * controller) says whether a limit's controller is there.  A missing one is
+ * skipped (recorded in cg->skipped) when LIM marks it optional, else an
+ * error naming it and WHERE.  Returns 0 with the limits to apply in
+ * *RET_APPLY, or a negative errno with every missing controller in ERR. */
+int sbx_cg_limits_available(struct sbx_cgroup *cg, const struct sbx_limits *lim, bool v1,
+			    bool (*have)(struct sbx_cgroup *cg, const void *ctx, const char *controller),
+			    const void *ctx, const char *where, unsigned *ret_apply,
+			    struct sbx_error *err);
 
 /* Remember/forget a moved process (attach_session / leaf_close). */
 int sbx_cg_moved_add(struct sbx_cgroup *cg, const char *leaf, pid_t pid, char **origin);

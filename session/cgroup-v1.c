@@ -15,26 +15,6 @@
 #include "sandbox/cleanup.h"
 #include "cgroup-internal.h"
 
-/* The v1 hierarchy limit L lives in. */
-static const char *v1_controller(enum sbx_limit l)
-{
-	switch (l) {
-	case SBX_LIMIT_MEMORY:
-	case SBX_LIMIT_MEMORY_HIGH:
-	case SBX_LIMIT_SWAP:
-		return "memory";
-	case SBX_LIMIT_PIDS:
-		return "pids";
-	case SBX_LIMIT_CPUS:
-		return "cpu";
-	case SBX_LIMIT_IO_WEIGHT:
-		return "blkio";
-	case SBX_LIMIT__MAX:
-		break;
-	}
-	return NULL;
-}
-
 /* The directory of the user's cgroup in the hierarchy of CTRL (a
  * co-mounted "cpu,cpuacct" answers for both), or NULL. */
 static const char *v1_user_dir(struct sbx_cgroup *cg, const char *ctrl)
@@ -50,6 +30,12 @@ static const char *v1_user_dir(struct sbx_cgroup *cg, const char *ctrl)
 			return cg->h[i].user;
 	}
 	return NULL;
+}
+
+static bool v1_have(struct sbx_cgroup *cg, const void *ctx, const char *ctrl)
+{
+	(void)ctx;
+	return v1_user_dir(cg, ctrl) != NULL;
 }
 
 /* Write FILE in DIR; a missing file is -EOPNOTSUPP unless BIT is optional,
@@ -181,29 +167,11 @@ static int v1_user_open(struct sbx_cgroup *cg, const struct sbx_limits *lim,
 {
 	_cleanup_strv_free_ char **created = NULL;
 	unsigned apply = 0;
-	int r, missing = 0;
+	int r;
 
-	for (int l = 0; l < SBX_LIMIT__MAX; l++) {
-		unsigned bit = 1u << l;
-		const char *c = v1_controller((enum sbx_limit)l);
-
-		if (!(lim->set & bit))
-			continue;
-		if (!v1_user_dir(cg, c)) {
-			if (lim->optional & bit) {
-				cg->skipped |= bit;
-				continue;
-			}
-			missing = sbx_error_add(err, EOPNOTSUPP,
-						"limit %s: the cgroup v1 %s controller is not mounted under %s "
-						"(list it in limits.optional to allow this)",
-						sbx_limit_name((enum sbx_limit)l), c, cg->root);
-			continue;
-		}
-		apply |= bit;
-	}
-	if (missing)
-		return missing;
+	r = sbx_cg_limits_available(cg, lim, true, v1_have, NULL, cg->root, &apply, err);
+	if (r < 0)
+		return r;
 
 	for (size_t i = 0; i < cg->n_h; i++) {
 		bool made = false;

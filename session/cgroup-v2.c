@@ -113,6 +113,12 @@ static int enable_chain(const char *start, const char *rest, const char *user, c
 	return r;
 }
 
+static bool v2_have(struct sbx_cgroup *cg, const void *avail, const char *ctrl)
+{
+	(void)cg;
+	return sbx_cg_list_has(avail, ctrl);
+}
+
 /* Create (or reuse) the user's cgroup, enable what the limits need from
  * the top down, write the limits.  Returns 0 or a negative errno; on
  * failure the directories created here are removed. */
@@ -125,7 +131,7 @@ static int v2_user_open(struct sbx_cgroup *cg, const struct sbx_limits *lim,
 	_cleanup_strv_free_ char **need = NULL;
 	unsigned apply = 0;
 	bool made = false;
-	int r, missing = 0;
+	int r;
 
 	/* where enabling starts: the hierarchy root, or our own cgroup */
 	if (cg->parent_below_self) {
@@ -142,30 +148,12 @@ static int v2_user_open(struct sbx_cgroup *cg, const struct sbx_limits *lim,
 	if (r < 0)
 		return sbx_error_set(err, -r, "cannot read %s/cgroup.controllers: %s", start, strerror(-r));
 
-	for (int l = 0; l < SBX_LIMIT__MAX; l++) {
-		unsigned bit = 1u << l;
-		const char *c = sbx_cg_v2_controller((enum sbx_limit)l);
-
-		if (!(lim->set & bit))
-			continue;
-		if (!sbx_cg_list_has(avail, c)) {
-			if (lim->optional & bit) {
-				cg->skipped |= bit;
-				continue;
-			}
-			missing = sbx_error_add(err, EOPNOTSUPP,
-						"limit %s: the %s controller is not available in cgroup v2 at %s "
-						"(list it in limits.optional to allow this)",
-						sbx_limit_name((enum sbx_limit)l), c, start);
-			continue;
-		}
-		apply |= bit;
-	}
-	if (missing)
-		return missing;
+	r = sbx_cg_limits_available(cg, lim, false, v2_have, avail, start, &apply, err);
+	if (r < 0)
+		return r;
 	/* controllers: what the limits need, plus memory and pids for usage */
 	for (int l = 0; l < SBX_LIMIT__MAX; l++) {
-		const char *c = sbx_cg_v2_controller((enum sbx_limit)l);
+		const char *c = sbx_cg_controller((enum sbx_limit)l, false);
 		bool dup = false;
 
 		if (!(apply & (1u << l)))

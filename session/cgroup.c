@@ -531,7 +531,7 @@ uint64_t sbx_cg_v1_blkio_weight(uint64_t io_weight)
 	return w;
 }
 
-const char *sbx_cg_v2_controller(enum sbx_limit l)
+const char *sbx_cg_controller(enum sbx_limit l, bool v1)
 {
 	switch (l) {
 	case SBX_LIMIT_MEMORY:
@@ -543,11 +543,46 @@ const char *sbx_cg_v2_controller(enum sbx_limit l)
 	case SBX_LIMIT_CPUS:
 		return "cpu";
 	case SBX_LIMIT_IO_WEIGHT:
-		return "io";
+		return v1 ? "blkio" : "io";
 	case SBX_LIMIT__MAX:
 		break;
 	}
 	return NULL;
+}
+
+int sbx_cg_limits_available(struct sbx_cgroup *cg, const struct sbx_limits *lim, bool v1,
+			    bool (*have)(struct sbx_cgroup *cg, const void *ctx, const char *controller),
+			    const void *ctx, const char *where, unsigned *ret_apply,
+			    struct sbx_error *err)
+{
+	unsigned apply = 0;
+	int missing = 0;
+
+	for (int l = 0; l < SBX_LIMIT__MAX; l++) {
+		unsigned bit = 1u << l;
+		const char *c = sbx_cg_controller((enum sbx_limit)l, v1);
+		const char *name = sbx_limit_name((enum sbx_limit)l);
+
+		if (!(lim->set & bit))
+			continue;
+		if (have(cg, ctx, c)) {
+			apply |= bit;
+		} else if (lim->optional & bit) {
+			cg->skipped |= bit;
+		} else if (v1) {
+			missing = sbx_error_add(err, EOPNOTSUPP,
+						"limit %s: the cgroup v1 %s controller is not mounted under %s "
+						"(list it in limits.optional to allow this)",
+						name, c, where);
+		} else {
+			missing = sbx_error_add(err, EOPNOTSUPP,
+						"limit %s: the %s controller is not available in cgroup v2 at %s "
+						"(list it in limits.optional to allow this)",
+						name, c, where);
+		}
+	}
+	*ret_apply = apply;
+	return missing;
 }
 
 int sbx_cg_moved_add(struct sbx_cgroup *cg, const char *leaf, pid_t pid, char **origin)
