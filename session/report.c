@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "sandbox/cleanup.h"
 #include "sandbox/report.h"
 
@@ -217,28 +218,10 @@ static void text_str(FILE *f, const char *s)
 
 static void json_str(FILE *f, const char *s)
 {
-	if (!s) {
+	if (s)
+		json_write_escaped(f, s);
+	else
 		fputs("null", f);
-		return;
-	}
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '"': fputs("\\\"", f); break;
-		case '\\': fputs("\\\\", f); break;
-		case '\n': fputs("\\n", f); break;
-		case '\t': fputs("\\t", f); break;
-		case '\r': fputs("\\r", f); break;
-		default:
-			if (*p < 0x20 || *p == 0x7f)
-				fprintf(f, "\\u%04x", *p);
-			else if (*p >= 0x80) /* audit data need not be UTF-8 */
-				fprintf(f, "\\u%04x", *p);
-			else
-				fputc(*p, f);
-		}
-	}
-	fputc('"', f);
 }
 
 /* A number as a JSON number, anything else ("max") as a string. */

@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "json.h"
 #include "sandbox/audit.h"
 #include "sandbox/report.h"
 
@@ -203,6 +204,37 @@ static void test_parse_time(void **state)
 
 /* conf/audit/pam_sandbox.rules is what the generator prints for the
  * default uid range and no exempt users. */
+static void expect_escaped(const char *in, const char *out)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	json_write_escaped(f, in);
+	assert_int_equal(fclose(f), 0);
+	assert_string_equal(buf, out);
+	free(buf);
+}
+
+/* Valid UTF-8 kept as it is; anything else escaped, so the output is
+ * always valid JSON (audit fields and file names need not be UTF-8). */
+static void test_json_escaping(void **state)
+{
+	(void)state;
+	expect_escaped("plain", "\"plain\"");
+	expect_escaped("q\"b\\n\nt\tr\r", "\"q\\\"b\\\\n\\nt\\tr\\r\"");
+	expect_escaped("\x01\x1f\x7f", "\"\\u0001\\u001f\\u007f\"");
+	expect_escaped("jos\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "\"jos\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"");
+	/* a lone continuation byte, a truncated sequence, an overlong "/", a
+	 * surrogate, Latin-1 */
+	expect_escaped("\x80", "\"\\u0080\"");
+	expect_escaped("a\xc3", "\"a\\u00c3\"");
+	expect_escaped("\xc0\xaf", "\"\\u00c0\\u00af\"");
+	expect_escaped("\xed\xa0\x80", "\"\\u00ed\\u00a0\\u0080\"");
+	expect_escaped("caf\xe9", "\"caf\\u00e9\"");
+}
+
 static void test_shipped_rules(void **state)
 {
 	struct sbx_error err = SBX_ERROR_INIT;
@@ -242,6 +274,7 @@ int main(void)
 		cmocka_unit_test(test_user_role_time_filters),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_parse_time),
+		cmocka_unit_test(test_json_escaping),
 		cmocka_unit_test(test_shipped_rules),
 	};
 
