@@ -160,7 +160,7 @@ test_tmp_private_and_shared() {
 	sbx_ssh "$dev1" "echo from-b-$num > $f" || sbx_fail "session B could not write $f"
 	wait_for grep -q "from-b-$num" "$a_out" ||
 		sbx_fail "session A did not see B's $f: $(cat "$a_out")"
-	[ -e "$f" ] && sbx_fail "$f of the sandbox appears in the host's /tmp"
+	[ -e "$f" ] && { rm -f "$f"; sbx_fail "$f of the sandbox appears in the host's /tmp"; }
 	out=$(sbx_ssh "$dev2" "test -e $f && echo VISIBLE-TO-DEV2; echo done")
 	sbx_expect_nomatch "$out" VISIBLE-TO-DEV2 "another user sees $dev1's /tmp"
 	wait "$a" 2>/dev/null
