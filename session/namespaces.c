@@ -351,8 +351,13 @@ int sbx_ns_create(const struct sbx_policy *p, unsigned ns, int users_fd, int pro
 	pidfd = init_handle(proc_fd, initpid);
 	if (pidfd < 0)
 		return sbx_error_set(err, errno, "create sandbox: the init died at start: %m");
-	if (sbx_proc_starttime(proc_fd, initpid, ret_start) < 0)
+	if (sbx_proc_starttime(proc_fd, initpid, ret_start) < 0) {
+		/* Refused: should it still run, it must not outlive the refusal
+		 * (it would end by itself, finding no state naming it, but only
+		 * at its next look). */
+		(void)sbx_ns_signal(pidfd, initpid, SIGKILL);
 		return sbx_error_set(err, ESRCH, "create sandbox: the init died at start");
+	}
 	*ret_pid = initpid;
 	*ret_pidfd = TAKE_FD(pidfd);
 	return 0;
