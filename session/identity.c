@@ -127,7 +127,7 @@ int sbx_user_lookup_account(const char *name, struct sbx_user **ret, struct sbx_
 int sbx_user_lookup_groups(struct sbx_user *u, struct sbx_error *err)
 {
 	_cleanup_free_ gid_t *gids = NULL;
-	char **groups;
+	_cleanup_strv_free_ char **groups = NULL;
 	int ngids = 32, n;
 
 	if (u->groups)
@@ -152,24 +152,15 @@ int sbx_user_lookup_groups(struct sbx_user *u, struct sbx_error *err)
 	}
 
 	groups = calloc((size_t)ngids + 2, sizeof(char *));
-	if (!groups)
+	if (!groups || !(groups[0] = strdup(u->group)))
 		return sbx_error_set(err, ENOMEM, "out of memory");
-	groups[0] = strdup(u->group);
-	for (int i = 0, k = 1; groups[0] && i < ngids; i++) {
+	for (int i = 0, k = 1; i < ngids; i++) {
 		if (gids[i] == u->gid)
 			continue;
-		groups[k] = group_name(gids[i]);
-		if (!groups[k]) {
-			sbx_strv_free(groups);
+		if (!(groups[k++] = group_name(gids[i])))
 			return sbx_error_set(err, ENOMEM, "out of memory");
-		}
-		k++;
 	}
-	if (!groups[0]) {
-		free(groups);
-		return sbx_error_set(err, ENOMEM, "out of memory");
-	}
-	u->groups = groups;
+	u->groups = TAKE_PTR(groups);
 	return 0;
 }
 
