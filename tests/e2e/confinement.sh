@@ -77,25 +77,6 @@ host_init=$(tr '\0' ' ' </proc/1/cmdline)
 host_pidns=$(readlink /proc/self/ns/pid)
 host_netns=$(readlink /proc/self/ns/net)
 
-# Kill at exit the background ssh clients a test started.
-bg_pids=()
-kill_bg() {
-	local p
-	for p in "${bg_pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-	return 0
-}
-sbx_on_exit kill_bg
-
-# wait_for CMD...: poll (5 s) until CMD succeeds.
-wait_for() {
-	local i
-	for ((i = 0; i < 50; i++)); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 # A host pid of a process whose argv contains MARKER, owned by USER.
 # Fails when there is none.
 host_pid_of() {
@@ -109,8 +90,8 @@ host_pid_of() {
 test_other_home_and_processes_invisible() {
 	local out pid
 	sbx_ssh "$dev2" "sleep 600.$num" </dev/null >/dev/null 2>&1 &
-	bg_pids+=($!)
-	wait_for host_pid_of "$dev2" "sleep 600.$num" >/dev/null ||
+	sbx_bg $!
+	sbx_wait_for host_pid_of "$dev2" "sleep 600.$num" >/dev/null ||
 		{ sbx_fail "could not start a process of $dev2"; return 1; }
 	[ -d "/home/$dev2" ] || { sbx_fail "host: /home/$dev2 missing"; return 1; }
 
@@ -153,12 +134,12 @@ test_tmp_private_and_shared() {
 	sbx_ssh "$dev1" 'for i in $(seq 100); do if [ -f '"$f"' ]; then cat '"$f"'; sleep 3; exit 0; fi; sleep 0.1; done; echo TIMEOUT' \
 		</dev/null >"$a_out" 2>&1 &
 	local a=$!
-	bg_pids+=($a)
-	wait_for host_pid_of "$dev1" "sbxt-shared-$num" >/dev/null ||
+	sbx_bg $a
+	sbx_wait_for host_pid_of "$dev1" "sbxt-shared-$num" >/dev/null ||
 		{ sbx_fail "session A did not start"; return 1; }
 	# Session B, concurrent with A, writes it.
 	sbx_ssh "$dev1" "echo from-b-$num > $f" || sbx_fail "session B could not write $f"
-	wait_for grep -q "from-b-$num" "$a_out" ||
+	sbx_wait_for grep -q "from-b-$num" "$a_out" ||
 		sbx_fail "session A did not see B's $f: $(cat "$a_out")"
 	[ -e "$f" ] && { rm -f "$f"; sbx_fail "$f of the sandbox appears in the host's /tmp"; }
 	out=$(sbx_ssh "$dev2" "test -e $f && echo VISIBLE-TO-DEV2; echo done")
@@ -243,8 +224,8 @@ test_linger() {
 	# 2 s so the host can see the process exists before logout.
 	sbx_ssh "$con" "nohup sleep 701.$num </dev/null >/dev/null 2>&1 & sleep 2" </dev/null >/dev/null 2>&1 &
 	local s=$!
-	bg_pids+=($s)
-	wait_for host_pid_of "$con" "sleep 701.$num" >/dev/null && seen=1
+	sbx_bg $s
+	sbx_wait_for host_pid_of "$con" "sleep 701.$num" >/dev/null && seen=1
 	wait "$s" 2>/dev/null
 	[ "$seen" = 1 ] || sbx_fail "linger off: the nohup sleep of $con never ran"
 	for ((i = 0; i < 100; i++)); do

@@ -108,32 +108,6 @@ sbx_syslog_start || exit 99
 sbx_pam_stack_sandbox "$SBX_TMP/pam-stack" "$conf"
 sbx_sshd_start "$SBX_TMP/pam-stack" "$u1" || exit 99
 
-# Kill the background ssh clients a test started (also at exit): each is a
-# subshell running timeout running ssh, so its descendants go first, by pid.
-bg_pids=()
-kill_tree() {
-	local c
-	for c in $(pgrep -P "$1"); do kill_tree "$c"; done
-	kill "$1" 2>/dev/null
-}
-kill_bg() {
-	local p
-	for p in "${bg_pids[@]}"; do kill_tree "$p"; wait "$p" 2>/dev/null; done
-	bg_pids=()
-	return 0
-}
-sbx_on_exit kill_bg
-
-# wait_for CMD...: poll (10 s) until CMD succeeds.
-wait_for() {
-	local i
-	for ((i = 0; i < 100; i++)); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 # The host pids of USER's processes whose argv contains MARKER.
 pids_of() { pgrep -u "$1" -f -- "$2"; }
 has_proc() { pids_of "$1" "$2" >/dev/null; }
@@ -216,8 +190,8 @@ test_fork_bomb_stops_at_pids_limit() {
 	rm -f "$release"
 	sbx_ssh "$u1" "$(fork_loop "$marker" "$release")" </dev/null >"$out" 2>&1 &
 	local s=$!
-	bg_pids+=($s)
-	wait_for grep -qs '^FORKED' "$out" || { sbx_fail "the fork loop did not report: $(cat "$out")"; touch "$release"; return 1; }
+	sbx_bg $s
+	sbx_wait_for grep -qs '^FORKED' "$out" || { sbx_fail "the fork loop did not report: $(cat "$out")"; touch "$release"; return 1; }
 	read -r _ n err < <(grep '^FORKED' "$out")
 	cg=$(user_cg pids "$uid1")
 	cur=$(cat "$cg/pids.current" 2>/dev/null)
@@ -248,7 +222,7 @@ test_fork_bomb_stops_at_pids_limit() {
 	out2=$(sbx_ssh "$u2" "echo LOGIN-OK-$num" 2>&1)
 	sbx_expect_eq "$out2" "LOGIN-OK-$num" "another user's login while $u1's fork bomb holds the limit"
 	touch "$release"
-	wait_for grep -qs '^RELEASED' "$out" || sbx_fail "the fork loop did not end: $(cat "$out")"
+	sbx_wait_for grep -qs '^RELEASED' "$out" || sbx_fail "the fork loop did not end: $(cat "$out")"
 	wait "$s" 2>/dev/null
 	rm -f "$release"
 	return 0
@@ -265,8 +239,8 @@ test_memory_hog_oom_killed_in_user_cgroup() {
 	# Session A holds the sandbox open (linger off) and must survive.
 	sbx_ssh "$u1" "sleep 601.$num" </dev/null >"$hold" 2>&1 &
 	local a=$!
-	bg_pids+=($a)
-	wait_for has_proc "$u1" "^sleep 601.$num" || { sbx_fail "session A did not start"; return 1; }
+	sbx_bg $a
+	sbx_wait_for has_proc "$u1" "^sleep 601.$num" || { sbx_fail "session A did not start"; return 1; }
 	cg=$(user_cg memory "$uid1")
 	lim=$(cat "$cg/memory.limit_in_bytes" 2>/dev/null)
 	oom0=$(awk '$1 == "oom_kill" { print $2 }' "$cg/memory.oom_control" 2>/dev/null)
@@ -282,8 +256,8 @@ print(\"HOG-DONE\", flush=True)
 "; echo "HOG-RC=$?"; for i in $(seq 600); do [ -e '"$release"' ] && break; sleep 0.1; done; echo HOG-SESSION-END' \
 		</dev/null >"$out" 2>&1 &
 	local b=$!
-	bg_pids+=($b)
-	wait_for grep -qs '^HOG-RC=' "$out" || { sbx_fail "the memory hog did not end: $(_sbx_excerpt "$(cat "$out")")"; touch "$release"; return 1; }
+	sbx_bg $b
+	sbx_wait_for grep -qs '^HOG-RC=' "$out" || { sbx_fail "the memory hog did not end: $(_sbx_excerpt "$(cat "$out")")"; touch "$release"; return 1; }
 	echo "    hog: $(grep '^HOG-RC=' "$out"), last: $(grep '^ALLOC' "$out" | tail -n1)"
 	sbx_expect_match "$(cat "$out")" '^HOG-RC=137$' "the memory hog must die of SIGKILL"
 	sbx_expect_nomatch "$(cat "$out")" '^HOG-DONE$' "the memory hog got 512M under a 64M limit"
@@ -309,7 +283,7 @@ print(\"HOG-DONE\", flush=True)
 	u2out=$(sbx_ssh "$u1" "echo LOGIN-OK-$num" 2>&1)
 	sbx_expect_eq "$u2out" "LOGIN-OK-$num" "a new login of $u1 after the OOM kill"
 	touch "$release"
-	wait_for grep -qs HOG-SESSION-END "$out" || sbx_fail "the hog's session did not end"
+	sbx_wait_for grep -qs HOG-SESSION-END "$out" || sbx_fail "the hog's session did not end"
 	wait "$b" 2>/dev/null
 	echo "    after the hog's session ended, sandboxctl list: $(usage_of_user "$u1")"
 	kill $(pids_of "$u1" "^sleep 601.$num") 2>/dev/null
@@ -324,8 +298,8 @@ test_cpu_quota() {
 	sbx_ssh "$u1" "timeout 14 sh -c 'while :; do :; done' & timeout 14 sh -c 'while :; do :; done' & wait" \
 		</dev/null >/dev/null 2>&1 &
 	local s=$!
-	bg_pids+=($s)
-	wait_for has_proc "$u1" "while :; do" || { sbx_fail "the busy loops did not start"; return 1; }
+	sbx_bg $s
+	sbx_wait_for has_proc "$u1" "while :; do" || { sbx_fail "the busy loops did not start"; return 1; }
 	cg=$(user_cg cpuacct "$uid1")
 	sbx_expect_eq "$(cat "$(user_cg cpu "$uid1")/cpu.cfs_quota_us" 2>/dev/null)" 50000 "cpu.cfs_quota_us of the user's cgroup"
 	sleep 1.5
@@ -349,7 +323,7 @@ test_cpu_quota() {
 		sbx_fail "two busy loops got $ratio cpu under cpus = 0.5 (expected 0.45..0.55)"
 	awk -v r="$ratio_ctl" 'BEGIN { exit !(r >= 0.45 && r <= 0.55) }' ||
 		sbx_fail "sandboxctl list cpu_usec shows $ratio_ctl cpu (expected 0.45..0.55)"
-	kill_bg
+	sbx_bg_kill
 	return 0
 }
 
@@ -362,14 +336,14 @@ test_sessions_share_user_limit() {
 	sbx_ssh "$u1" "for i in \$(seq $held); do sleep 602.$num & done; echo STARTED; wait" \
 		</dev/null >"$a_out" 2>&1 &
 	local a=$!
-	bg_pids+=($a)
-	wait_for eval "[ \$(pids_of $u1 ^sleep.602.$num | wc -l) = $held ]" ||
+	sbx_bg $a
+	sbx_wait_for eval "[ \$(pids_of $u1 ^sleep.602.$num | wc -l) = $held ]" ||
 		{ sbx_fail "session A did not start $held sleeps: $(cat "$a_out")"; return 1; }
 	# Session B forks until the limit.
 	sbx_ssh "$u1" "$(fork_loop "603.$num" "$release")" </dev/null >"$b_out" 2>&1 &
 	local b=$!
-	bg_pids+=($b)
-	wait_for grep -qs '^FORKED' "$b_out" || { sbx_fail "session B's fork loop did not report: $(cat "$b_out")"; touch "$release"; return 1; }
+	sbx_bg $b
+	sbx_wait_for grep -qs '^FORKED' "$b_out" || { sbx_fail "session B's fork loop did not report: $(cat "$b_out")"; touch "$release"; return 1; }
 	read -r _ n err < <(grep '^FORKED' "$b_out")
 	cur=$(cat "$(user_cg pids "$uid1")/pids.current" 2>/dev/null)
 	echo "    session A holds $held, session B forked $n (errno $err); user pids.current=$cur, limit $lim_pids"
@@ -391,7 +365,7 @@ test_sessions_share_user_limit() {
 		[ "$(proc_cg pids "$p")" = "$cga" ] || { sbx_fail "a sleep of session A is in $(proc_cg pids "$p")"; break; }
 	done
 	touch "$release"
-	wait_for grep -qs '^RELEASED' "$b_out" || sbx_fail "session B's fork loop did not end"
+	sbx_wait_for grep -qs '^RELEASED' "$b_out" || sbx_fail "session B's fork loop did not end"
 	wait "$b" 2>/dev/null
 	kill $(pids_of "$u1" "^sleep 602.$num") 2>/dev/null
 	wait "$a" 2>/dev/null
@@ -406,12 +380,12 @@ test_sessions_share_user_limit() {
 # cgroups is left anywhere.
 test_no_cgroup_left_after_logout() {
 	local left d
-	kill_bg
+	sbx_bg_kill
 	sbx_ssh "$u1" "echo hi" </dev/null >/dev/null 2>&1 || sbx_fail "a last login of $u1 failed"
 	sbx_ssh "$u2" "echo hi" </dev/null >/dev/null 2>&1 || sbx_fail "a last login of $u2 failed"
-	wait_for no_proc "$u1" . && wait_for no_proc "$u2" . ||
+	sbx_wait_for no_proc "$u1" . && sbx_wait_for no_proc "$u2" . ||
 		sbx_fail "processes of the test users survive logout: $(pgrep -a -u "$u1,$u2" | head -n 5 | tr '\n' ';')"
-	wait_for eval '[ -z "$(cg_leftovers | grep "/$cg_parent/")" ]'
+	sbx_wait_for eval '[ -z "$(cg_leftovers | grep "/$cg_parent/")" ]'
 	left=$(cg_leftovers | grep "/$cg_parent/")
 	[ -z "$left" ] || sbx_fail "cgroups left after the last logout: $(echo "$left" | tr '\n' ' ')"
 	for d in $(cg_leftovers); do

@@ -17,6 +17,8 @@
 #   sbx_sshd_start STACK [PROBE_USER]  start sshd on 127.0.0.1:$SBX_SSHD_PORT
 #   sbx_ssh USER CMD...         run a command over ssh (also sbx_ssh_tt,
 #                               sbx_sftp USER BATCHFILE, sbx_scp USER SRC DST)
+#   sbx_bg PID...               a background client to end (sbx_bg_kill, at exit)
+#   sbx_wait_for CMD...         poll (10 s) until CMD succeeds
 #   sbx_log_grep ERE            search what was logged to syslog since start
 #   sbx_test FUNC               run one test function, print PASS/FAIL
 #   sbx_fail MSG                report a failed assertion inside a test
@@ -452,6 +454,37 @@ sbx_sshd_stop() {
 }
 
 # ---- clients ---------------------------------------------------------------
+
+# Background ssh clients a test starts (each a subshell running timeout
+# running ssh): sbx_bg records them, sbx_bg_kill ends them, every process
+# tree from the bottom, by pid.  Registered as a cleanup once, at the first
+# sbx_bg, so that it runs before the sshd and users it needs are gone.
+SBX_BG_PIDS=()
+_sbx_kill_tree() {
+	local c
+	for c in $(pgrep -P "$1"); do _sbx_kill_tree "$c"; done
+	kill "$1" 2>/dev/null
+}
+sbx_bg_kill() {
+	local p
+	for p in "${SBX_BG_PIDS[@]}"; do _sbx_kill_tree "$p"; wait "$p" 2>/dev/null; done
+	SBX_BG_PIDS=()
+	return 0
+}
+sbx_bg() {
+	[ -n "${_SBX_BG_ARMED:-}" ] || { _SBX_BG_ARMED=1; sbx_on_exit sbx_bg_kill; }
+	SBX_BG_PIDS+=("$@")
+}
+
+# sbx_wait_for CMD...: poll (10 s) until CMD succeeds.
+sbx_wait_for() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
 
 _sbx_client_opts() {
 	_SBX_OPTS=(-F /dev/null -i "$SBX_TMP/keys/$1"
